@@ -1,0 +1,74 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from trekkportal.audit.services import record
+
+from .forms import AdminUserCreationForm
+from .models import Company, CompanyAccess, User
+
+
+class CompanyAccessInline(admin.TabularInline):
+    model = CompanyAccess
+    fk_name = "company"
+    extra = 0
+    autocomplete_fields = ("user",)
+    readonly_fields = ("granted_at", "granted_by")
+
+
+class UserAccessInline(CompanyAccessInline):
+    fk_name = "user"
+    autocomplete_fields = ("company",)
+
+
+class AuditedAdminMixin:
+    """The admin changes data through the same rules as everything else: audited."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        action = f"{obj._meta.model_name}.{'changed' if change else 'added'}"
+        record(action, request=request, obj=obj, fields=sorted(form.changed_data))
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if isinstance(instance, CompanyAccess) and instance.pk is None:
+                instance.granted_by = request.user
+            instance.save()
+            if isinstance(instance, CompanyAccess):
+                record("access.granted", request=request, company=instance.company, obj=instance.user)
+        for instance in formset.deleted_objects:
+            if isinstance(instance, CompanyAccess):
+                record("access.revoked", request=request, company=instance.company, obj=instance.user)
+            instance.delete()
+        formset.save_m2m()
+
+
+@admin.register(Company)
+class CompanyAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "orgnr", "is_active", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "orgnr")
+    inlines = [CompanyAccessInline]
+
+
+@admin.register(User)
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
+    ordering = ("email",)
+    list_display = ("email", "name", "is_staff", "is_active", "last_login")
+    list_filter = ("is_staff", "is_active", "language")
+    search_fields = ("email", "name")
+    inlines = [UserAccessInline]
+    fieldsets = (
+        (None, {"fields": ("email", "name", "language")}),
+        (_("Status"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "language")}),)
+    readonly_fields = ("last_login", "date_joined")
+    add_form = AdminUserCreationForm
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.set_unusable_password()  # the user activates by one-time code
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,50 @@
+"""Demo companies and users for ``seed_demo``."""
+
+from __future__ import annotations
+
+from trekkportal.lib.identity import make_orgnr
+from trekkportal.portal.demo import DEMO_PASSWORD, DemoContext
+
+from .models import Company, User
+from .services import add_company, add_user, grant_access
+
+COMPANIES = [
+    ("a", "91100001", "Nordsjø Boring AS"),
+    ("b", "91100002", "Help Forsikring AS"),
+    ("c", "91100003", "Raffineri Vest AS"),
+]
+
+USERS = [
+    # key, e-mail, name, staff, companies
+    ("employer_a", "lonn@nordsjo-boring.example", "Kari Nordmann", False, ["a", "c"]),
+    ("employer_b", "hr@help-forsikring.example", "Per Hansen", False, ["b"]),
+    ("staff", "trekk@forbundet.example", "Siri Forbund", True, []),
+]
+
+
+def _orgnr(first8: str) -> str:
+    for i in range(100):
+        orgnr = make_orgnr(f"{int(first8) + i:08d}")
+        if orgnr:
+            return orgnr
+    raise ValueError(first8)
+
+
+def seed(context: DemoContext) -> None:
+    for key, first8, name in COMPANIES:
+        orgnr = _orgnr(first8)
+        company = Company.objects.filter(orgnr=orgnr).first() or add_company(
+            orgnr=orgnr, name=name
+        )
+        context.companies[key] = company
+    for key, email, name, staff, company_keys in USERS:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = add_user(email=email, name=name, is_staff=staff)
+            user.set_password(DEMO_PASSWORD)
+            user.is_superuser = staff
+            user.save()
+        for company_key in company_keys:
+            grant_access(user=user, company=context.companies[company_key])
+        user.demo_companies = [context.companies[k] for k in company_keys]
+        context.users[key] = user

@@ -1,0 +1,65 @@
+"""record(): the one way to write to the audit trail (and the audit log)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from .models import AuditEvent
+
+logger = logging.getLogger("trekkportal.audit")
+
+# Keys that must never reach the audit trail, whatever a caller passes.
+FORBIDDEN_KEYS = frozenset({"password", "code", "otp", "token", "nin", "fodselsnummer"})
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The connecting address. X-Forwarded-For is not trusted (it is trivially forged)."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(
+    action: str,
+    *,
+    actor: Any = None,
+    company: Any = None,
+    obj: models.Model | None = None,
+    request: HttpRequest | None = None,
+    **data: Any,
+) -> AuditEvent:
+    """Write an audit event and a matching log line.
+
+    ``actor`` defaults to the request's user. ``data`` holds small, non-sensitive details.
+    """
+    leaked = FORBIDDEN_KEYS.intersection(k.lower() for k in data)
+    if leaked:
+        raise ValueError(f"audit data must not contain {sorted(leaked)}")
+    if actor is None and request is not None:
+        user = getattr(request, "user", None)
+        actor = user if user is not None and user.is_authenticated else None
+    event = AuditEvent.objects.create(
+        action=action,
+        actor=actor,
+        actor_label=getattr(actor, "email", "") or "",
+        company=company,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        ip=client_ip(request),
+        data=data,
+    )
+    logger.info(
+        "%s actor=%s company=%s object=%s:%s ip=%s %s",
+        action,
+        event.actor_label or "-",
+        getattr(company, "orgnr", "-"),
+        event.object_type or "-",
+        event.object_id or "-",
+        event.ip or "-",
+        " ".join(f"{k}={v}" for k, v in sorted(data.items())),
+    )
+    return event

@@ -1,0 +1,27 @@
+"""Error pages in the portal's own look, with no stack trace or personal data (F4)."""
+
+from django.shortcuts import render
+
+
+def _page(request, status: int):
+    return render(request, "errors/error.html", {"status": status}, status=status)
+
+
+def bad_request(request, exception=None):
+    return _page(request, 400)
+
+
+def permission_denied(request, exception=None):
+    return _page(request, 403)
+
+
+def page_not_found(request, exception=None):
+    return _page(request, 404)
+
+
+def server_error(request):
+    # Rendered without the request context: the error may come from a context processor.
+    from django.template.loader import get_template
+    from django.http import HttpResponseServerError
+
+    return HttpResponseServerError(get_template("errors/500.html").render())

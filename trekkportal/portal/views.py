@@ -1,0 +1,56 @@
+"""The employer portal's frame: the tabs, the company switcher and the empty pages that
+later capabilities (submissions, letters, utrukne) fill in."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from trekkportal.accounts.decorators import company_required
+from trekkportal.accounts.services import switch_company
+
+
+@require_GET
+@company_required
+def home(request):
+    return redirect("portal:innsending")
+
+
+@require_GET
+@company_required
+def innsending(request):
+    return render(request, "portal/innsending.html")
+
+
+@require_GET
+@company_required
+def innsendte(request):
+    return render(request, "portal/innsendte.html", {"submissions": []})
+
+
+@require_GET
+@company_required
+def brev(request):
+    return render(request, "portal/brev.html", {"letters": []})
+
+
+@require_GET
+@company_required
+def utrukne(request):
+    return render(request, "portal/utrukne.html", {"missing": []})
+
+
+@require_POST
+@login_required
+def switch(request):
+    company = switch_company(request=request, company_id=request.POST.get("company", ""))
+    if company is None:
+        messages.error(request, _("You do not have access to that company."))
+    else:
+        messages.success(request, _("You are now working for %(name)s.") % {"name": company.name})
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "portal:home"
+    return redirect(next_url)
