@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from trekkportal.lib.identity import make_orgnr
-from trekkportal.portal.demo import DEMO_PASSWORD, DemoContext
+from trekkportal.lib.demo import DEMO_PASSWORD, DemoContext
 
 from .models import Company, User
 from .services import add_company, add_user, grant_access

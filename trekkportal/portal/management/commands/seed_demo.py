@@ -12,7 +12,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from trekkportal.portal.demo import DemoContext
+from trekkportal.lib.demo import DemoContext
 
 
 class Command(BaseCommand):
