@@ -1,0 +1,1 @@
+"""Pure deduction-list parsers: file -> ParsedList. No Django imports."""
