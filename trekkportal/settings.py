@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "trekkportal.accounts",
     "trekkportal.audit",
     "trekkportal.portal",
+    "trekkportal.submissions",
 ]
 
 MIDDLEWARE = [
@@ -236,3 +237,10 @@ LOGGING = {
 # Domain settings --------------------------------------------------------------------------------
 SUBMISSION_DEADLINE_DAY = env.int("SUBMISSION_DEADLINE_DAY", default=15)
 RETENTION_YEARS = env.int("RETENTION_YEARS", default=5)
+# Submissions (issue "Innsending"): accepted files and size limits, in bytes.
+SUBMISSION_ACCEPT_PDF = env.bool("SUBMISSION_ACCEPT_PDF", default=True)
+SUBMISSION_MAX_FILE_SIZE = env.int("SUBMISSION_MAX_FILE_SIZE", default=20 * 1024 * 1024)
+SUBMISSION_MAX_TOTAL_SIZE = env.int("SUBMISSION_MAX_TOTAL_SIZE", default=50 * 1024 * 1024)
+SUBMISSION_MAX_FILES = env.int("SUBMISSION_MAX_FILES", default=20)
+# Orphan files (written, but no row: a crash mid-submission) older than this are swept.
+SUBMISSION_ORPHAN_MINUTES = env.int("SUBMISSION_ORPHAN_MINUTES", default=60)
