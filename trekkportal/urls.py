@@ -4,7 +4,11 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 urlpatterns = [
-    path("logg-inn/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path(
+        "logg-inn/",
+        auth_views.LoginView.as_view(template_name="accounts/login.html"),
+        name="login",
+    ),
     path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path("sprak/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

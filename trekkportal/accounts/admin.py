@@ -36,10 +36,14 @@ class AuditedAdminMixin:
                 instance.granted_by = request.user
             instance.save()
             if isinstance(instance, CompanyAccess):
-                record("access.granted", request=request, company=instance.company, obj=instance.user)
+                record(
+                    "access.granted", request=request, company=instance.company, obj=instance.user
+                )
         for instance in formset.deleted_objects:
             if isinstance(instance, CompanyAccess):
-                record("access.revoked", request=request, company=instance.company, obj=instance.user)
+                record(
+                    "access.revoked", request=request, company=instance.company, obj=instance.user
+                )
             instance.delete()
         formset.save_m2m()
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from trekkportal.lib.identity import make_orgnr
 from trekkportal.lib.demo import DEMO_PASSWORD, DemoContext
+from trekkportal.lib.identity import make_orgnr
 
 from .models import Company, User
 from .services import add_company, add_user, grant_access
@@ -33,9 +33,7 @@ def _orgnr(first8: str) -> str:
 def seed(context: DemoContext) -> None:
     for key, first8, name in COMPANIES:
         orgnr = _orgnr(first8)
-        company = Company.objects.filter(orgnr=orgnr).first() or add_company(
-            orgnr=orgnr, name=name
-        )
+        company = Company.objects.filter(orgnr=orgnr).first() or add_company(orgnr=orgnr, name=name)
         context.companies[key] = company
     for key, email, name, staff, company_keys in USERS:
         user = User.objects.filter(email=email).first()

@@ -19,7 +19,9 @@ MONTHS_EN = (
     "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december",
 )  # fmt: skip
-_ABBREVIATIONS = {name[:3]: i + 1 for names in (MONTHS_NB, MONTHS_EN) for i, name in enumerate(names)}
+_ABBREVIATIONS = {
+    name[:3]: i + 1 for names in (MONTHS_NB, MONTHS_EN) for i, name in enumerate(names)
+}
 _ABBREVIATIONS.update({"okt": 10, "des": 12, "mai": 5})
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})$")

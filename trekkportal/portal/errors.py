@@ -21,7 +21,7 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     # Rendered without the request context: the error may come from a context processor.
-    from django.template.loader import get_template
     from django.http import HttpResponseServerError
+    from django.template.loader import get_template
 
     return HttpResponseServerError(get_template("errors/500.html").render())

@@ -35,8 +35,6 @@ def _new_rule_only(first9: str) -> str:
     raise AssertionError("no new-rule number for " + first9)
 
 
-
-
 @pytest.mark.parametrize(
     ("first9", "kind", "birth_date"),
     [

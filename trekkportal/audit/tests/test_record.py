@@ -1,0 +1,22 @@
+import logging
+
+import pytest
+
+from trekkportal.audit.logging import OneLineUTCFormatter
+from trekkportal.audit.services import record
+
+
+def test_it_refuses_sensitive_keys(db):
+    with pytest.raises(ValueError):
+        record("x", password="hunter2")
+    with pytest.raises(ValueError):
+        record("x", nin="01019012345")
+
+
+def test_log_lines_are_utc_and_cannot_be_forged(db):
+    formatter = OneLineUTCFormatter("%(asctime)s %(message)s")
+    rec = logging.LogRecord("t", logging.INFO, __file__, 1, "user=a\nFAKE line\u202e", None, None)
+    line = formatter.format(rec)
+    assert "\n" not in line and "\u202e" not in line
+    assert "\\n" in line
+    assert line.split(" ")[0].endswith("Z")

@@ -1,0 +1,152 @@
+"""The portal frame: tabs, company switcher, language, error pages and headers."""
+
+import pytest
+from django.urls import reverse
+
+from trekkportal.audit.models import AuditEvent
+
+TAB_LABELS = ["Innsending", "Innsendte lister det siste året", "Brev fra forbundet", "Utrukne"]
+
+
+def test_it_sends_anonymous_visitors_to_login(client, db):
+    response = client.get(reverse("portal:innsending"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name", ["innsending", "innsendte", "brev", "utrukne"])
+def test_every_tab_shows_the_frame_in_norwegian(client_a, company_a, name):
+    response = client_a.get(reverse(f"portal:{name}"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="nb">' in html
+    for label in TAB_LABELS:
+        assert label in html
+    assert "Logg ut" in html
+    assert 'aria-current="page"' in html
+    assert company_a.name in html
+
+
+def test_the_switcher_lists_only_granted_companies(client_a, company_a, company_b, company_c):
+    html = client_a.get(reverse("portal:innsending")).content.decode()
+    assert company_a.name in html and company_c.name in html
+    assert company_b.name not in html
+    assert '<label for="company-switch">Bedrift</label>' in html
+
+
+def test_a_user_with_one_company_sees_its_name_without_a_switcher(client_b, company_b):
+    html = client_b.get(reverse("portal:innsending")).content.decode()
+    assert company_b.name in html
+    assert 'id="company-switch"' not in html
+
+
+def test_a_user_without_companies_is_told_to_contact_the_union(client, staff):
+    client.force_login(staff)
+    response = client.get(reverse("portal:innsending"))
+    assert response.status_code == 403
+    assert "Ta kontakt med Industri Energi for å få riktig tilgang" in response.content.decode()
+
+
+def test_switching_company_changes_the_active_company_and_is_audited(
+    client_a, employer_a, company_c
+):
+    response = client_a.post(reverse("portal:switch_company"), {"company": company_c.pk})
+    assert response.status_code == 302
+    html = client_a.get(reverse("portal:innsending")).content.decode()
+    assert f'<option value="{company_c.pk}" selected>' in html
+    assert AuditEvent.objects.filter(
+        action="company.switched", actor=employer_a, company=company_c
+    ).exists()
+
+
+def test_switching_to_a_company_not_granted_is_refused(client_a, employer_a, company_a, company_b):
+    client_a.post(reverse("portal:switch_company"), {"company": company_b.pk})
+    html = client_a.get(reverse("portal:innsending")).content.decode()
+    assert company_b.name not in html
+    assert f'<option value="{company_a.pk}" selected>' in html
+    assert AuditEvent.objects.filter(action="access.refused", actor=employer_a).exists()
+
+
+@pytest.mark.parametrize("tampered", ["", "abc", "-1", "99999999", "1 OR 1=1"])
+def test_tampered_switch_values_never_fail(client_a, tampered):
+    response = client_a.post(reverse("portal:switch_company"), {"company": tampered})
+    assert response.status_code == 302
+
+
+def test_switching_by_get_is_not_allowed(client_a, company_c):
+    response = client_a.get(reverse("portal:switch_company"), {"company": company_c.pk})
+    assert response.status_code == 405
+
+
+def test_the_switch_never_redirects_off_site(client_a, company_c):
+    response = client_a.post(
+        reverse("portal:switch_company"), {"company": company_c.pk, "next": "https://evil.example/"}
+    )
+    assert response.url == reverse("portal:home")
+
+
+def test_revoked_access_takes_effect_on_the_next_request(
+    client_a, employer_a, company_a, company_c
+):
+    from trekkportal.accounts.services import revoke_access
+
+    client_a.post(reverse("portal:switch_company"), {"company": company_c.pk}, follow=True)
+    revoke_access(user=employer_a, company=company_c)
+    html = client_a.get(reverse("portal:innsending")).content.decode()
+    assert company_c.name not in html
+    assert company_a.name in html
+
+
+def test_the_interface_is_available_in_english(client_a):
+    client_a.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client_a.get(reverse("portal:innsending")).content.decode()
+    assert '<html lang="en">' in html
+    assert "Log out" in html
+    assert "Lists submitted in the last year" in html
+
+
+def test_pages_send_security_headers(client_a):
+    response = client_a.get(reverse("portal:innsending"))
+    csp = response["Content-Security-Policy"]
+    for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+        assert directive in csp
+    assert "'unsafe-inline'" not in csp
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_an_unknown_page_gets_the_portals_404(client_a, settings):
+    settings.DEBUG = False
+    response = client_a.get("/finnes-ikke/")
+    assert response.status_code == 404
+    assert "Fant ikke siden" in response.content.decode()
+
+
+def test_a_forced_error_shows_a_generic_page_without_details(client_a, settings, monkeypatch):
+    from trekkportal.portal import views
+
+    settings.DEBUG = False
+    client_a.raise_request_exception = False
+
+    def boom(request):
+        raise RuntimeError("secret detail 01019012345")
+
+    monkeypatch.setattr(views, "render", lambda *a, **k: boom(None))
+    response = client_a.get(reverse("portal:innsending"))
+    body = response.content.decode()
+    assert response.status_code == 500
+    assert "Noe gikk galt" in body
+    assert "secret detail" not in body and "Traceback" not in body
+
+
+def test_the_development_key_is_announced(client_a, settings):
+    settings.SECRET_KEY = settings.DEVELOPMENT_SECRET_KEY
+    html = client_a.get(reverse("portal:innsending")).content.decode()
+    assert "usikre utviklingsnøkkelen" in html
+
+
+def test_the_frame_uses_a_fixed_number_of_queries(client_a, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        client_a.get(reverse("portal:brev"))

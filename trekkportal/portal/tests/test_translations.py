@@ -1,0 +1,40 @@
+"""The Norwegian catalogue is complete and compiles."""
+
+from pathlib import Path
+
+import polib
+from django.conf import settings
+
+
+def _catalogues():
+    return list(Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/django.po"))
+
+
+def test_there_is_a_bokmal_catalogue():
+    assert any(p.parts[-3] == "nb" for p in _catalogues())
+
+
+def test_every_string_is_translated_and_none_is_fuzzy():
+    for path in _catalogues():
+        po = polib.pofile(str(path))
+        untranslated = [e.msgid for e in po.untranslated_entries()]
+        fuzzy = [e.msgid for e in po.fuzzy_entries()]
+        assert not untranslated, f"{path}: untranslated {untranslated[:5]}"
+        assert not fuzzy, f"{path}: fuzzy {fuzzy[:5]}"
+
+
+def test_no_msgid_appears_twice():
+    for path in _catalogues():
+        ids = [(e.msgctxt, e.msgid) for e in polib.pofile(str(path))]
+        assert len(ids) == len(set(ids))
+
+
+def test_placeholders_survive_translation():
+    import re
+
+    pattern = re.compile(r"%\(\w+\)s|\{\w+\}")
+    for path in _catalogues():
+        for entry in polib.pofile(str(path)).translated_entries():
+            assert sorted(pattern.findall(entry.msgid)) == sorted(pattern.findall(entry.msgstr)), (
+                entry.msgid
+            )
