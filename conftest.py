@@ -93,7 +93,32 @@ def staff(db):
 
 
 def _logged_in(client, user):
+    """A fully usable logged-in client: current NDA accepted and, for union staff, the
+    second factor recorded in the session the way allauth records it."""
+    log_in_client(client, user)
+    return client
+
+
+def log_in_client(client, user, *, accept_nda: bool = True, second_factor: bool = True):
+    import time
+
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+
+    from trekkportal.accounts.models import NdaAcceptance
+    from trekkportal.accounts.nda import current_nda_version
+
+    if accept_nda:
+        NdaAcceptance.objects.get_or_create(user=user, version=current_nda_version())
     client.force_login(user)
+    if user.is_staff and second_factor:
+        session = client.session
+        now = time.time()
+        session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+            {"method": "password", "at": now, "email": user.email},
+            {"method": "mfa", "at": now, "type": "totp"},
+        ]
+        session["account_authentication_methods_user"] = str(user.pk)
+        session.save()
     return client
 
 

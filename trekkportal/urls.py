@@ -1,18 +1,16 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from trekkportal.accounts.admin_security import secure_admin
+
 urlpatterns = [
-    path(
-        "logg-inn/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html"),
-        name="login",
-    ),
-    path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    # login, logout, activation, forgotten password, NDA, staff TOTP (issue "Accounts")
+    path("", include("trekkportal.accounts.urls")),
     path("sprak/", set_language, name="set_language"),
-    path("admin/", admin.site.urls),
+    path("admin/", secure_admin(admin.site).urls),
     path("", include("trekkportal.portal.urls")),
+    path("", include("trekkportal.submissions.urls")),
 ]
 
 handler400 = "trekkportal.portal.errors.bad_request"

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from .validators import validate_orgnr
@@ -73,6 +74,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("registered"), default=timezone.now)
+    # Part of the session hash: bumping it ends every session of this user at once
+    # (password reset, deactivation). See services.end_other_sessions.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -94,6 +98,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        # Django's hash covers the password only; ours also covers the session epoch.
+        return salted_hmac(
+            "trekkportal.accounts.User.session_auth_hash",
+            f"{self.password}\x00{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def get_full_name(self) -> str:
         return self.name or self.email
@@ -127,3 +140,45 @@ class CompanyAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.company}"
+
+
+class NdaVersion(models.Model):
+    """A version of the non-disclosure agreement (taushetserklæring).
+
+    The newest published version is the one every user must have accepted."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    text = models.TextField(
+        _("text"),
+        help_text=_("Plain text; blank lines separate paragraphs."),
+    )
+    published_at = models.DateTimeField(_("published"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at", "-version"]
+        verbose_name = _("non-disclosure agreement version")
+        verbose_name_plural = _("non-disclosure agreement versions")
+
+    def __str__(self) -> str:
+        return f"{_('version')} {self.version} ({self.published_at:%Y-%m-%d})"
+
+
+class NdaAcceptance(models.Model):
+    """A user accepted one version of the NDA, at a time."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nda_acceptances"
+    )
+    version = models.ForeignKey(NdaVersion, on_delete=models.PROTECT, related_name="acceptances")
+    accepted_at = models.DateTimeField(_("accepted"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-accepted_at"]
+        verbose_name = _("non-disclosure agreement acceptance")
+        verbose_name_plural = _("non-disclosure agreement acceptances")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "version"], name="unique_nda_acceptance"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.version}"

@@ -5,15 +5,18 @@ The management commands, the admin and (later) the back office all call these.
 
 from __future__ import annotations
 
+from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trekkportal.audit.services import record
 from trekkportal.lib.identity import is_valid_orgnr, normalise_orgnr
 
-from .models import Company, CompanyAccess, User
+from .models import Company, CompanyAccess, NdaAcceptance, NdaVersion, User
 from .selectors import ACTIVE_COMPANY_SESSION_KEY, get_companies
 
 
@@ -116,3 +119,56 @@ def switch_company(*, request: HttpRequest, company_id: int | str) -> Company | 
     request.session[ACTIVE_COMPANY_SESSION_KEY] = company.pk
     record("company.switched", request=request, company=company)
     return company
+
+
+# Sessions, passwords and the NDA ---------------------------------------------------------
+
+
+def end_sessions(*, user: User, keep: HttpRequest | None = None) -> None:
+    """End every session of ``user`` (the session hash covers ``session_epoch``); with
+    ``keep``, that request's session stays logged in."""
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    if keep is not None and keep.user.is_authenticated and keep.user.pk == user.pk:
+        update_session_auth_hash(keep, user)
+
+
+@transaction.atomic
+def set_password_by_code(*, request: HttpRequest, user: User, password: str) -> None:
+    """Activation (no usable password yet) or password reset, after a right one-time code.
+    Every other session of the user ends."""
+    activation = not user.has_usable_password()
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    end_sessions(user=user)
+    record("account.activated" if activation else "password.reset", actor=user, request=request)
+
+
+@transaction.atomic
+def deactivate_user(*, user: User, acting_user: User | None = None) -> None:
+    """The user can no longer log in; their open sessions end at their next request."""
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+    end_sessions(user=user)
+    record("user.deactivated", actor=acting_user, obj=user)
+
+
+@transaction.atomic
+def accept_nda(*, request: HttpRequest, version: NdaVersion) -> NdaAcceptance:
+    from .nda import NDA_SESSION_KEY
+
+    acceptance, _created = NdaAcceptance.objects.get_or_create(
+        user=request.user, version=version, defaults={"accepted_at": timezone.now()}
+    )
+    request.session[NDA_SESSION_KEY] = version.pk
+    record("nda.accepted", request=request, obj=acceptance, version=version.version)
+    return acceptance
+
+
+@transaction.atomic
+def publish_nda(*, text: str, acting_user: User | None = None) -> NdaVersion:
+    """A new NDA version: everyone must accept it at their next request."""
+    latest = NdaVersion.objects.order_by("-version").values_list("version", flat=True).first()
+    version = NdaVersion.objects.create(version=(latest or 0) + 1, text=text.strip())
+    record("nda.published", actor=acting_user, obj=version, version=version.version)
+    return version

@@ -41,7 +41,9 @@ def test_a_user_with_one_company_sees_its_name_without_a_switcher(client_b, comp
 
 
 def test_a_user_without_companies_is_told_to_contact_the_union(client, staff):
-    client.force_login(staff)
+    from conftest import log_in_client  # force_login plus the accepted NDA (issue "Accounts")
+
+    log_in_client(client, staff)
     response = client.get(reverse("portal:innsending"))
     assert response.status_code == 403
     assert "Ta kontakt med Industri Energi for å få riktig tilgang" in response.content.decode()
