@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "trekkportal.accounts",
     "trekkportal.audit",
     "trekkportal.portal",
+    "trekkportal.jobs",
+    "trekkportal.mail",
     "trekkportal.submissions",
 ]
 
@@ -273,6 +275,14 @@ LOGGING = {
 # Domain settings --------------------------------------------------------------------------------
 SUBMISSION_DEADLINE_DAY = env.int("SUBMISSION_DEADLINE_DAY", default=15)
 RETENTION_YEARS = env.int("RETENTION_YEARS", default=5)
+
+# Background jobs and e-mail delivery (trekkportal/jobs, trekkportal/mail) ----------------------
+JOBS_LEASE_SECONDS = env.float("JOBS_LEASE_SECONDS", default=60)  # a dead worker's job waits this
+JOBS_BACKOFF_SECONDS = env.float("JOBS_BACKOFF_SECONDS", default=30)  # 30 s, 1 min, 2 min, ...
+JOBS_BACKOFF_MAX_SECONDS = env.float("JOBS_BACKOFF_MAX_SECONDS", default=3600)
+WORKER_SHUTDOWN_GRACE = env.int("WORKER_SHUTDOWN_GRACE", default=20)  # then the job is released
+JOB_SCHEDULE = env.dict("JOB_SCHEDULE", default={})  # e.g. "reminders=07:00,purge_expired=02:30"
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=10)  # ~3 h of retries, then "failed"
 # Submissions (issue "Innsending"): accepted files and size limits, in bytes.
 SUBMISSION_ACCEPT_PDF = env.bool("SUBMISSION_ACCEPT_PDF", default=True)
 SUBMISSION_MAX_FILE_SIZE = env.int("SUBMISSION_MAX_FILE_SIZE", default=20 * 1024 * 1024)

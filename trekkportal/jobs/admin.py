@@ -1,0 +1,44 @@
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import Job, ScheduledRun
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "status", "attempts", "max_attempts", "run_after", "finished_at"]
+    list_filter = ["status", "name"]
+    search_fields = ["name"]
+    date_hierarchy = "created_at"
+    actions = ["retry"]
+    readonly_fields = [f.name for f in Job._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Run the selected failed jobs again"))
+    def retry(self, request, queryset):
+        count = queryset.filter(status=Job.Status.FAILED).update(
+            status=Job.Status.QUEUED, attempts=0, run_after=timezone.now(), finished_at=None
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d job queued again.", "%(count)d jobs queued again.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(ScheduledRun)
+class ScheduledRunAdmin(admin.ModelAdmin):
+    list_display = ["schedule", "slot", "job", "created_at"]
+    list_filter = ["schedule"]
+    readonly_fields = ["schedule", "slot", "job", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

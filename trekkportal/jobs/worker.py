@@ -1,0 +1,315 @@
+"""The worker: takes due jobs one at a time, runs them, records the outcome.
+
+Taking a job is one short transaction. On PostgreSQL the candidate row is read with
+``SELECT … FOR UPDATE SKIP LOCKED`` so concurrent workers pass each other by; on every
+database the row is then taken with a conditional UPDATE (``WHERE id = … AND status/lease
+still as read``) — on SQLite, whose ``BEGIN IMMEDIATE`` serialises writers, that UPDATE
+is the whole guarantee. A taken job carries a lease (``locked_until``) renewed by a
+heartbeat thread while it runs; a job whose worker died (SIGKILL, power loss) is taken
+again by any worker once its lease has run out.
+
+``run_pending()`` runs everything due in the current process (tests, one-off scripts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import random
+import re
+import signal
+import socket
+import threading
+import time
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from . import queue
+from .models import Job, ScheduledRun
+
+logger = logging.getLogger("trekkportal.jobs")
+
+_ELEVEN_DIGITS = re.compile(r"(?<!\d)(\d{6})\s?\d{5}(?!\d)")
+
+
+class WorkerInterrupted(BaseException):
+    """Raised inside a running job when the worker must stop now (second signal or the
+    shutdown grace period ran out); the job is released for another worker."""
+
+
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+def lease_seconds() -> float:
+    return float(_setting("JOBS_LEASE_SECONDS", 60))
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Wait before try ``attempts + 1``: base · 2^(attempts-1), ±10 % jitter, capped."""
+    base = float(_setting("JOBS_BACKOFF_SECONDS", 30))
+    cap = float(_setting("JOBS_BACKOFF_MAX_SECONDS", 3600))
+    seconds = min(base * 2 ** max(attempts - 1, 0), cap)
+    return dt.timedelta(seconds=seconds * random.uniform(0.9, 1.1))
+
+
+def safe_error(exc: BaseException) -> str:
+    """The error for the job row and the log: type and message, any 11-digit number masked
+    (a parser error must not carry an identity number into the admin or the logs)."""
+    text = f"{type(exc).__name__}: {exc}"
+    return _ELEVEN_DIGITS.sub(lambda m: m[1] + "*****", text)[:2000]
+
+
+def _claimable(now: dt.datetime) -> Q:
+    due = Q(status=Job.Status.QUEUED, run_after__lte=now)
+    abandoned = Q(status=Job.Status.RUNNING, locked_until__lt=now)
+    return due | abandoned
+
+
+def claim(worker_id: str, *, now: dt.datetime | None = None) -> Job | None:
+    """Take the next due job for ``worker_id``, or None. Never gives one job to two workers."""
+    fixed_now = now
+    for _ in range(20):  # a few rounds when other workers snatch our candidates
+        now = fixed_now or timezone.now()
+        with transaction.atomic():
+            candidates = Job.objects.filter(_claimable(now)).order_by(
+                "-priority", "run_after", "id"
+            )
+            if connection.features.has_select_for_update_skip_locked:
+                candidates = candidates.select_for_update(skip_locked=True)
+            row = candidates.values("pk", "status", "locked_until", "attempts", "max_attempts")
+            row = next(iter(row[:1]), None)
+            if row is None:
+                return None
+            same_state = Job.objects.filter(
+                pk=row["pk"], status=row["status"], locked_until=row["locked_until"]
+            )
+            if row["status"] == Job.Status.RUNNING and row["attempts"] >= row["max_attempts"]:
+                # Its worker died on the last try: give up rather than loop forever.
+                same_state.update(
+                    status=Job.Status.FAILED,
+                    finished_at=now,
+                    locked_by="",
+                    locked_until=None,
+                    last_error="The worker stopped during the last attempt (lease expired).",
+                )
+                logger.warning("job %s failed: lease expired on the last attempt", row["pk"])
+                continue
+            taken = same_state.update(
+                status=Job.Status.RUNNING,
+                locked_by=worker_id,
+                locked_until=now + dt.timedelta(seconds=lease_seconds()),
+                attempts=F("attempts") + 1,
+                started_at=now,
+            )
+            if taken:
+                return Job.objects.get(pk=row["pk"])
+    return None
+
+
+class _Heartbeat(threading.Thread):
+    """Renews the lease of a running job from a side thread (its own DB connection)."""
+
+    def __init__(self, job_id: int, worker_id: str) -> None:
+        super().__init__(name=f"heartbeat-{job_id}", daemon=True)
+        self.job_id = job_id
+        self.worker_id = worker_id
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        interval = max(lease_seconds() / 3, 0.2)
+        try:
+            while not self.stopped.wait(interval):
+                try:
+                    Job.objects.filter(
+                        pk=self.job_id, locked_by=self.worker_id, status=Job.Status.RUNNING
+                    ).update(locked_until=timezone.now() + dt.timedelta(seconds=lease_seconds()))
+                except Exception:  # a busy or lost database: try again next beat
+                    logger.exception("heartbeat for job %s failed", self.job_id)
+                    close_old_connections()
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=10)
+
+
+def _finish(job: Job, worker_id: str, **fields: Any) -> None:
+    updated = Job.objects.filter(pk=job.pk, locked_by=worker_id).update(
+        locked_by="", locked_until=None, **fields
+    )
+    if not updated:
+        logger.warning("job %s: lease lost before the result was recorded", job.pk)
+
+
+def release(job: Job, worker_id: str) -> None:
+    """Give a job back untouched (worker shutting down): it does not count as a try."""
+    _finish(
+        job,
+        worker_id,
+        status=Job.Status.QUEUED,
+        attempts=F("attempts") - 1,
+        run_after=timezone.now(),
+    )
+    logger.info("job %s %s released", job.pk, job.name)
+
+
+def execute(job: Job, worker_id: str, *, heartbeat: bool = True) -> bool:
+    """Run a taken job and record done / retry / failed. True when it succeeded."""
+    beat = _Heartbeat(job.pk, worker_id) if heartbeat else None
+    if beat:
+        beat.start()
+    token = queue._current_job.set(job)
+    started = time.monotonic()
+    try:
+        function = queue.get_job_function(job.name)
+        function.func(**job.kwargs)
+    except WorkerInterrupted:
+        release(job, worker_id)
+        raise
+    except Exception as exc:
+        error = safe_error(exc)
+        if job.attempts >= job.max_attempts:
+            _finish(job, worker_id, status=Job.Status.FAILED, finished_at=timezone.now(),
+                    last_error=error)  # fmt: skip
+            logger.error("job %s %s failed for good after %s tries: %s",
+                         job.pk, job.name, job.attempts, error)  # fmt: skip
+        else:
+            wait = backoff(job.attempts)
+            _finish(job, worker_id, status=Job.Status.QUEUED,
+                    run_after=timezone.now() + wait, last_error=error)  # fmt: skip
+            logger.warning("job %s %s try %s/%s failed, again in %.0fs: %s",
+                           job.pk, job.name, job.attempts, job.max_attempts,
+                           wait.total_seconds(), error)  # fmt: skip
+        return False
+    finally:
+        queue._current_job.reset(token)
+        if beat:
+            beat.stop()
+    _finish(job, worker_id, status=Job.Status.DONE, finished_at=timezone.now(), last_error="")
+    logger.info("job %s %s done in %.2fs", job.pk, job.name, time.monotonic() - started)
+    return True
+
+
+def enqueue_scheduled(*, now: dt.datetime | None = None) -> list[Job]:
+    """Queue each scheduled job whose latest slot nobody has claimed yet."""
+    now = now or timezone.now()
+    queued = []
+    for function in queue.scheduled_jobs():
+        slot = function.schedule.latest_slot(now)
+        try:
+            with transaction.atomic():
+                run = ScheduledRun.objects.create(schedule=function.schedule.name, slot=slot)
+                run.job = function.enqueue()
+                run.save(update_fields=["job"])
+        except IntegrityError:
+            continue  # another worker (or an earlier round) has it
+        logger.info("schedule %s: queued the %s slot", function.schedule.name, slot.isoformat())
+        queued.append(run.job)
+    return queued
+
+
+def run_pending(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Run every job due at ``now`` (default: the current time) in this process, including
+    jobs those jobs enqueue. No heartbeat thread. Returns how many jobs ran."""
+    worker_id = f"inline-{os.getpid()}"
+    count = 0
+    while count < limit:
+        job = claim(worker_id, now=now)
+        if job is None:
+            break
+        execute(job, worker_id, heartbeat=False)
+        count += 1
+    return count
+
+
+class Worker:
+    """The loop behind ``manage.py run_worker``."""
+
+    def __init__(self, *, poll_interval: float = 1.0, grace: float | None = None) -> None:
+        self.id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.poll_interval = poll_interval
+        self.grace = float(_setting("WORKER_SHUTDOWN_GRACE", 20) if grace is None else grace)
+        self.stopping = threading.Event()
+        self.busy = False
+        self._next_schedule_check = 0.0
+
+    # signals -------------------------------------------------------------------------
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        if hasattr(signal, "SIGALRM"):
+            signal.signal(signal.SIGALRM, self._on_alarm)
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        if self.stopping.is_set():
+            logger.warning("worker %s: second signal, stopping now", self.id)
+            raise WorkerInterrupted
+        self.stopping.set()
+        if self.busy:
+            logger.info("worker %s: stopping after the current job (at most %ss)",
+                        self.id, self.grace)  # fmt: skip
+            if hasattr(signal, "alarm"):
+                signal.alarm(max(int(self.grace), 1))
+        else:
+            logger.info("worker %s: stopping", self.id)
+
+    def _on_alarm(self, signum: int, frame: Any) -> None:
+        if self.busy:
+            logger.warning("worker %s: grace period over, releasing the job", self.id)
+            raise WorkerInterrupted
+
+    # loop ----------------------------------------------------------------------------
+    def run_once(self) -> bool:
+        """One round: the schedules (every 30 s), then at most one job. True if one ran."""
+        close_old_connections()
+        if time.monotonic() >= self._next_schedule_check:
+            enqueue_scheduled()
+            self._next_schedule_check = time.monotonic() + 30
+        job = claim(self.id)
+        if job is None:
+            return False
+        self.busy = True
+        try:
+            execute(job, self.id)
+        finally:
+            self.busy = False
+            close_old_connections()
+        return True
+
+    def run(self) -> None:
+        queue.autodiscover()
+        logger.info("worker %s started (lease %ss)", self.id, lease_seconds())
+        try:
+            while not self.stopping.is_set():
+                try:
+                    ran = self.run_once()
+                except WorkerInterrupted:
+                    raise
+                except Exception:  # the database went away, a deploy is migrating, ...
+                    logger.exception("worker %s: round failed, retrying", self.id)
+                    from django.db import connections
+
+                    connections.close_all()
+                    ran = False
+                    self.stopping.wait(min(self.poll_interval * 5, 10))
+                if not ran:
+                    self.stopping.wait(self.poll_interval)
+        except WorkerInterrupted:
+            pass
+        finally:
+            if hasattr(signal, "alarm"):
+                signal.alarm(0)
+            from django.db import connections
+
+            connections.close_all()
+            logger.info("worker %s stopped", self.id)

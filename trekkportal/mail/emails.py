@@ -1,0 +1,137 @@
+"""One function per e-mail. Each picks its recipients, renders
+``templates/emails/<name>.subject.txt|.txt|.html`` in every recipient's language and queues
+one outbox message per recipient, in the caller's transaction::
+
+    from trekkportal.mail import emails
+
+    emails.submission_receipt(company=company, period=period)  # inside the service's atomic()
+
+Recipients default to the company's active users; pass ``to=[user, "someone@example.no"]``
+to choose (a plain address gets bokmål). The e-mails say what happened and link to the
+portal: company name, period, dates and counts — never identity numbers or member names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+
+from trekkportal.lib.periods import Period
+
+from .models import OutboxMessage
+from .outbox import queue_email
+
+Recipient = Any  # a User (has .email and .language) or an e-mail address
+
+
+def company_recipients(company: Any) -> list[Any]:
+    """The active users who may act for ``company``."""
+    from trekkportal.accounts.models import User
+
+    return list(
+        User.objects.filter(company_accesses__company=company, is_active=True)
+        .only("email", "language")
+        .order_by("email")
+    )
+
+
+def _portal_url(name: str) -> str:
+    return settings.SITE_URL + reverse(name)
+
+
+def _send(
+    template_name: str,
+    *,
+    company: Any,
+    to: Iterable[Recipient] | None,
+    context: dict[str, Any],
+    period: Period | None = None,
+) -> list[OutboxMessage]:
+    recipients = company_recipients(company) if to is None else list(to)
+    messages, seen = [], set()
+    for recipient in recipients:
+        email = getattr(recipient, "email", recipient)
+        if not email or email.lower() in seen:
+            continue
+        seen.add(email.lower())
+        language = getattr(recipient, "language", None) or settings.LANGUAGE_CODE
+        full = {"company_name": company.name, **context}
+        if period is not None:
+            full["period"] = period.long_name(language)
+        messages.append(
+            queue_email(
+                to=email,
+                template_name=template_name,
+                context=full,
+                language=language,
+                company=company,
+            )
+        )
+    return messages
+
+
+def submission_receipt(
+    *,
+    company: Any,
+    period: Period,
+    submitted_at: dt.datetime,
+    file_count: int = 1,
+    to: Iterable[Recipient] | None = None,
+) -> list[OutboxMessage]:
+    """The receipt: "we have received the list for <period>", after a submission."""
+    return _send(
+        "submission_receipt",
+        company=company,
+        to=to,
+        period=period,
+        context={
+            "submitted_at": submitted_at,
+            "count": file_count,
+            "url": _portal_url("portal:innsendte"),
+        },
+    )
+
+
+def new_letter(
+    *, company: Any, letter_subject: str = "", to: Iterable[Recipient] | None = None
+) -> list[OutboxMessage]:
+    """A new letter from the union is in the portal (when a letter is published)."""
+    return _send(
+        "new_letter",
+        company=company,
+        to=to,
+        context={"letter_subject": letter_subject, "url": _portal_url("portal:brev")},
+    )
+
+
+def new_missing_deductions(
+    *, company: Any, period: Period, count: int, to: Iterable[Recipient] | None = None
+) -> list[OutboxMessage]:
+    """How many members were not deducted for <period> (utrukne), after reconciliation."""
+    return _send(
+        "new_missing_deductions",
+        company=company,
+        to=to,
+        period=period,
+        context={"count": count, "url": _portal_url("portal:utrukne")},
+    )
+
+
+def missing_list_reminder(
+    *, company: Any, period: Period, deadline: dt.date, to: Iterable[Recipient] | None = None
+) -> list[OutboxMessage]:
+    """The list for <period> was due on <deadline>: sent once per period by the reminder."""
+    return _send(
+        "missing_list_reminder",
+        company=company,
+        to=to,
+        period=period,
+        context={"deadline": deadline, "url": _portal_url("portal:innsending")},
+    )
+
+
+ALL_EMAILS = (submission_receipt, new_letter, new_missing_deductions, missing_list_reminder)
