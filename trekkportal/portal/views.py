@@ -20,18 +20,6 @@ def home(request):
 
 @require_GET
 @company_required
-def innsending(request):
-    return render(request, "portal/innsending.html")
-
-
-@require_GET
-@company_required
-def innsendte(request):
-    return render(request, "portal/innsendte.html", {"submissions": []})
-
-
-@require_GET
-@company_required
 def brev(request):
     return render(request, "portal/brev.html", {"letters": []})
 

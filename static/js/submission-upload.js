@@ -1,0 +1,126 @@
+/* "Send inn trekkliste": add several files with "Legg til", remove one before sending, and
+   see the upload's progress. Progressive enhancement: without this script the form is a
+   plain multipart form with a multiple file input, and works the same. */
+(function () {
+  "use strict";
+
+  function formatSize(bytes) {
+    if (bytes >= 1024 * 1024) return (bytes / (1024 * 1024)).toFixed(1).replace(".", ",") + " MB";
+    if (bytes >= 1024) return Math.round(bytes / 1024) + " kB";
+    return bytes + " B";
+  }
+
+  function init() {
+    var form = document.getElementById("submission-form");
+    if (!form || !window.FormData || !window.XMLHttpRequest || !window.DOMParser) return;
+    var text = form.dataset;
+    var input = form.querySelector('input[type="file"][name="files"]');
+    var picker = form.querySelector(".file-picker");
+    var addButton = picker.querySelector("[data-add-files]");
+    var list = picker.querySelector("[data-file-list]");
+    var fileStatus = picker.querySelector("[data-file-status]");
+    var progress = form.querySelector("[data-progress]");
+    var bar = progress.querySelector("progress");
+    var progressText = progress.querySelector("[data-progress-text]");
+    var submitButton = form.querySelector('button[type="submit"]');
+    var chosen = [];
+
+    input.hidden = true;
+    picker.hidden = false;
+
+    function render() {
+      list.textContent = "";
+      chosen.forEach(function (file, index) {
+        var item = document.createElement("li");
+        var name = document.createElement("span");
+        name.className = "file-list__name";
+        name.textContent = file.name + " (" + formatSize(file.size) + ")";
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "button button--link";
+        remove.textContent = text.removeLabel;
+        remove.setAttribute("aria-label", text.removeLabel + " " + file.name);
+        remove.addEventListener("click", function () {
+          chosen.splice(index, 1);
+          render();
+          fileStatus.textContent = text.removedText.replace("__NAME__", file.name);
+          addButton.focus();
+        });
+        item.appendChild(name);
+        item.appendChild(document.createTextNode(" "));
+        item.appendChild(remove);
+        list.appendChild(item);
+      });
+      list.hidden = chosen.length === 0;
+    }
+
+    addButton.addEventListener("click", function () {
+      input.click();
+    });
+    input.addEventListener("change", function () {
+      Array.prototype.forEach.call(input.files, function (file) {
+        chosen.push(file);
+      });
+      input.value = "";
+      render();
+      fileStatus.textContent = text.chosenText.replace("__COUNT__", String(chosen.length));
+    });
+    render();
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var data = new FormData(form);
+      data.delete("files");
+      chosen.forEach(function (file) {
+        data.append("files", file, file.name);
+      });
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.getAttribute("action") || window.location.href);
+      xhr.upload.addEventListener("progress", function (e) {
+        if (!e.lengthComputable) return;
+        var percent = Math.round((e.loaded / e.total) * 100);
+        bar.value = percent;
+        progressText.textContent = text.progressText.replace("__PERCENT__", String(percent));
+      });
+      xhr.addEventListener("load", function () {
+        var formUrl = form.getAttribute("action") || window.location.href;
+        if (xhr.status === 200 && xhr.responseURL && xhr.responseURL !== formUrl) {
+          window.location.assign(xhr.responseURL);
+          return;
+        }
+        var page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+        var main = page.getElementById("main");
+        if (!main) {
+          failed();
+          return;
+        }
+        document.getElementById("main").innerHTML = main.innerHTML;
+        init();
+        var errors = document.getElementById("form-errors") || document.querySelector(".message--error");
+        if (errors) {
+          errors.setAttribute("tabindex", "-1");
+          errors.focus();
+        }
+      });
+      xhr.addEventListener("error", failed);
+      function failed() {
+        progress.hidden = true;
+        submitButton.disabled = false;
+        fileStatus.setAttribute("role", "alert");
+        fileStatus.classList.remove("visually-hidden");
+        fileStatus.textContent = text.failedText;
+      }
+      submitButton.disabled = true;
+      progress.hidden = false;
+      bar.value = 0;
+      progressText.textContent = text.progressText.replace("__PERCENT__", "0");
+      xhr.send(data);
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

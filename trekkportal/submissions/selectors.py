@@ -1,0 +1,59 @@
+"""Read-side helpers: the only way a view gets submissions (tenant isolation, D1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+
+from trekkportal.lib.periods import last_twelve_months_start
+
+from .models import Submission, SubmittedFile
+
+logger = logging.getLogger(__name__)
+
+
+def _with_files(queryset: QuerySet[Submission]) -> QuerySet[Submission]:
+    return queryset.prefetch_related(
+        Prefetch("files", queryset=SubmittedFile.objects.order_by("position", "pk"))
+    )
+
+
+def get_submission_for_user(request: HttpRequest, pk: int) -> Submission:
+    """The active company's submission, or 404 (also for another company's: logged)."""
+    submission = (
+        _with_files(Submission.objects.filter(company=request.company).select_related("company"))
+        .filter(pk=pk)
+        .first()
+    )
+    if submission is None:
+        logger.warning(
+            "submission %s not found for user %s in company %s",
+            pk,
+            request.user.pk,
+            request.company.orgnr,
+        )
+        raise Http404
+    return submission
+
+
+def recent_submissions(company, *, today: dt.date | None = None) -> QuerySet[Submission]:
+    """The company's submissions made in the last 12 months, newest first."""
+    start = last_twelve_months_start(today or timezone.localdate())
+    since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    return _with_files(Submission.objects.filter(company=company, submitted_at__gte=since))
+
+
+def get_submitted_file_for_staff(request: HttpRequest, pk: int) -> SubmittedFile:
+    """A stored file, for union staff only; 404 for anyone else."""
+    if not (request.user.is_authenticated and request.user.is_active and request.user.is_staff):
+        raise Http404
+    submitted_file = (
+        SubmittedFile.objects.select_related("submission__company").filter(pk=pk).first()
+    )
+    if submitted_file is None:
+        raise Http404
+    return submitted_file

@@ -1,0 +1,256 @@
+"""Services that change submissions: submit a list, record a parse result, sweep orphans.
+
+Storage that loses nothing: every file is written to storage under a generated name
+(size and SHA-256 recorded) before one transaction writes all the rows; if anything fails,
+the files already written are deleted again and no row remains. A crash between the two
+leaves files without rows, which ``sweep_orphan_files`` removes after a while.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from trekkportal.audit.services import record
+from trekkportal.lib.periods import Period, selectable_periods
+
+from .emails import schedule_submission_receipt
+from .models import Submission, SubmittedFile
+from .uploads import EMPTY, TOO_LARGE, UploadRefused, inspect_upload, sanitize_filename
+
+logger = logging.getLogger(__name__)
+
+STORAGE_PREFIX = "submissions/"
+
+
+class SubmissionFailed(Exception):
+    """Storing a submission failed (storage or database); nothing was kept."""
+
+
+@dataclass(frozen=True)
+class _StoredFile:
+    storage_name: str
+    original_name: str
+    kind: str
+    size: int
+    sha256: str
+
+
+def check_period(period: Period, *, today: dt.date | None = None) -> None:
+    """Only the current month and the previous 12 may be chosen (design.md § Periods)."""
+    choices = selectable_periods(today or timezone.localdate())
+    if period > choices[0]:
+        raise ValidationError(_("You cannot submit a list for a month that has not started."))
+    if period < choices[-1]:
+        raise ValidationError(
+            _("You can submit lists for the current month and the previous 12 months.")
+        )
+
+
+def check_files(files: Sequence[File]) -> list[str]:
+    """The kinds of the files, or ValidationError naming each refused file and why."""
+    errors: list[str] = []
+    kinds: list[str] = []
+    total = 0
+    max_size = settings.SUBMISSION_MAX_FILE_SIZE
+    if len(files) > settings.SUBMISSION_MAX_FILES:
+        raise ValidationError(
+            _("You can send at most %(count)d files at a time.")
+            % {"count": settings.SUBMISSION_MAX_FILES}
+        )
+    for upload in files:
+        total += upload.size or 0
+        try:
+            if not upload.size:
+                raise UploadRefused(EMPTY)
+            if upload.size > max_size:
+                raise UploadRefused(TOO_LARGE, max_mb=max_size // (1024 * 1024))
+            kinds.append(inspect_upload(upload.name, upload))
+        except UploadRefused as refusal:
+            errors.append(refusal.message(upload.name))
+    if not errors and total > settings.SUBMISSION_MAX_TOTAL_SIZE:
+        errors.append(
+            _("The files are larger than %(limit)s together. Send them in several submissions.")
+            % {"limit": format_size(settings.SUBMISSION_MAX_TOTAL_SIZE)}
+        )
+    if errors:
+        raise ValidationError(errors)
+    return kinds
+
+
+def format_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.0f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} kB"
+    return f"{size} B"
+
+
+def submit_list(
+    *,
+    company: Any,
+    period: Period,
+    files: Sequence[File],
+    comment: str,
+    contact_email: str,
+    acting_user: Any,
+    idempotency_key: uuid.UUID | None = None,
+    request: HttpRequest | None = None,
+) -> Submission:
+    """Store a submission: its files byte for byte, then its rows in one transaction.
+
+    The same ``idempotency_key`` (the form's hidden key) for the same company returns the
+    submission already made, so a double post gives one submission and one receipt.
+    Raises ValidationError for what the user must fix, SubmissionFailed when storing
+    failed (nothing is kept; the user should try again).
+    """
+    comment = (comment or "").strip()
+    if not files:
+        if comment:
+            raise ValidationError(
+                _("A comment belongs to the files of a period: add at least one file.")
+            )
+        raise ValidationError(_("Add at least one file."))
+    if idempotency_key is not None:
+        existing = Submission.objects.filter(
+            company=company, idempotency_key=idempotency_key
+        ).first()
+        if existing is not None:
+            return existing
+    check_period(period)
+    kinds = check_files(files)
+
+    written: list[_StoredFile] = []
+    try:
+        for upload, kind in zip(files, kinds, strict=True):
+            written.append(_write_file(upload, kind))
+        with transaction.atomic():
+            submission = Submission.objects.create(
+                company=company,
+                period=period.first_day,
+                contact_email=contact_email,
+                comment=comment,
+                submitted_by=acting_user,
+                idempotency_key=idempotency_key,
+            )
+            SubmittedFile.objects.bulk_create(
+                SubmittedFile(
+                    submission=submission,
+                    position=position,
+                    original_name=stored.original_name,
+                    storage_name=stored.storage_name,
+                    kind=stored.kind,
+                    size=stored.size,
+                    sha256=stored.sha256,
+                )
+                for position, stored in enumerate(written)
+            )
+            record(
+                "submission.created",
+                actor=acting_user,
+                company=company,
+                obj=submission,
+                request=request,
+                period=period.mmyy,
+                files=len(written),
+                bytes=sum(f.size for f in written),
+            )
+            schedule_submission_receipt(submission, file_count=len(written))
+    except IntegrityError:
+        _delete_files(written)
+        existing = Submission.objects.filter(
+            company=company, idempotency_key=idempotency_key
+        ).first()
+        if idempotency_key is not None and existing is not None:
+            return existing  # the other click of a double click won the race
+        logger.exception("submission failed: database integrity error")
+        raise SubmissionFailed from None
+    except Exception as error:
+        _delete_files(written)
+        logger.exception("submission failed, %d stored file(s) removed", len(written))
+        raise SubmissionFailed from error
+    return submission
+
+
+def _write_file(upload: File, kind: str) -> _StoredFile:
+    digest = hashlib.sha256()
+    size = 0
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+        size += len(chunk)
+    upload.seek(0)
+    name = f"{STORAGE_PREFIX}{uuid.uuid4().hex}.{kind}"
+    stored_name = default_storage.save(name, upload)
+    return _StoredFile(
+        storage_name=stored_name,
+        original_name=sanitize_filename(upload.name),
+        kind=kind,
+        size=size,
+        sha256=digest.hexdigest(),
+    )
+
+
+def _delete_files(written: Sequence[_StoredFile]) -> None:
+    for stored in written:
+        try:
+            default_storage.delete(stored.storage_name)
+        except Exception:  # the sweeper gets whatever is left
+            logger.exception("could not delete %s", stored.storage_name)
+
+
+def sweep_orphan_files(*, older_than: dt.timedelta | None = None) -> list[str]:
+    """Delete stored submission files that no row refers to and that are older than
+    ``older_than`` (default: SUBMISSION_ORPHAN_MINUTES). Returns the names deleted."""
+    if older_than is None:
+        older_than = dt.timedelta(minutes=settings.SUBMISSION_ORPHAN_MINUTES)
+    cutoff = timezone.now() - older_than
+    try:
+        _dirs, names = default_storage.listdir(STORAGE_PREFIX.rstrip("/"))
+    except FileNotFoundError:
+        return []
+    candidates = [f"{STORAGE_PREFIX}{name}" for name in names]
+    known = set(
+        SubmittedFile.objects.filter(storage_name__in=candidates).values_list(
+            "storage_name", flat=True
+        )
+    )
+    deleted = []
+    for name in candidates:
+        if name in known:
+            continue
+        if default_storage.get_modified_time(name) > cutoff:
+            continue  # perhaps a submission being written right now
+        default_storage.delete(name)
+        deleted.append(name)
+    if deleted:
+        record("submission.orphans_swept", count=len(deleted))
+    return deleted
+
+
+def download_file(*, submitted_file: SubmittedFile, acting_user: Any, request: HttpRequest):
+    """Open a stored file for union staff; audited."""
+    handle = default_storage.open(submitted_file.storage_name, "rb")
+    record(
+        "submission.file_downloaded",
+        actor=acting_user,
+        company=submitted_file.submission.company,
+        obj=submitted_file,
+        request=request,
+        submission=submitted_file.submission_id,
+    )
+    return handle

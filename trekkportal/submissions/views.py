@@ -1,0 +1,112 @@
+"""Employer views: "Innsending" (the form and its receipt) and "Innsendte lister det siste
+året". Employers never download a submitted file; staff do that in the admin."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods
+
+from trekkportal.accounts.decorators import company_required
+
+from .forms import SubmissionForm
+from .selectors import get_submission_for_user, recent_submissions
+from .services import SubmissionFailed, format_size, submit_list
+
+PAGE_SIZE = 25
+# Room for the form's other fields and the multipart framing around the files.
+BODY_MARGIN = 1024 * 1024
+
+
+@csrf_exempt  # checked below, after the body size (reading the token reads the body)
+@require_http_methods(["GET", "POST"])
+@company_required
+def innsending(request):
+    if request.method == "POST":
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit() or int(length) > settings.SUBMISSION_MAX_TOTAL_SIZE + BODY_MARGIN:
+            return _too_large(request)
+    return _innsending(request)
+
+
+@csrf_protect
+def _innsending(request):
+    if request.method == "POST":
+        form = SubmissionForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                submission = submit_list(
+                    company=request.company,
+                    period=data["period"],
+                    files=data["files"],
+                    comment=data["comment"],
+                    contact_email=data["contact_email"],
+                    acting_user=request.user,
+                    idempotency_key=data["idempotency_key"],
+                    request=request,
+                )
+            except ValidationError as error:
+                form.add_error("files", error)
+            except SubmissionFailed:
+                form.add_error(
+                    None,
+                    _("Something went wrong while saving. Nothing was stored. Please try again."),
+                )
+            else:
+                return redirect("submissions:receipt", pk=submission.pk)
+        status = 503 if form.non_field_errors() else 400
+    else:
+        form = SubmissionForm(initial={"contact_email": request.user.email})
+        status = 200
+    return render(request, "submissions/innsending.html", _form_context(form), status=status)
+
+
+def _form_context(form):
+    return {
+        "form": form,
+        "accept_pdf": settings.SUBMISSION_ACCEPT_PDF,
+        "max_file_size": format_size(settings.SUBMISSION_MAX_FILE_SIZE),
+        "max_total_size": format_size(settings.SUBMISSION_MAX_TOTAL_SIZE),
+        "accept": ",".join(
+            f".{ext}"
+            for ext in ("xlsx", "xls", "ods", "csv", "txt")
+            + (("pdf",) if settings.SUBMISSION_ACCEPT_PDF else ())
+        ),
+    }
+
+
+def _too_large(request):
+    form = SubmissionForm(initial={"contact_email": request.user.email})
+    messages.error(
+        request,
+        _("The files are larger than %(limit)s together. Send them in several submissions.")
+        % {"limit": format_size(settings.SUBMISSION_MAX_TOTAL_SIZE)},
+    )
+    return render(request, "submissions/innsending.html", _form_context(form), status=413)
+
+
+@require_GET
+@company_required
+def receipt(request, pk: int):
+    submission = get_submission_for_user(request, pk)
+    period_name = submission.period_value.long_name(get_language() or settings.LANGUAGE_CODE)
+    return render(
+        request,
+        "submissions/receipt.html",
+        {"submission": submission, "period_name": period_name},
+    )
+
+
+@require_GET
+@company_required
+def innsendte(request):
+    paginator = Paginator(recent_submissions(request.company), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("side"))
+    return render(request, "submissions/innsendte.html", {"page": page})
