@@ -150,6 +150,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "trekkportal.accounts.password_validation.EmailLocalPartValidator"},
 ]
 
 # Login, activation and password reset (django-allauth; issue "Accounts") ----------------
@@ -283,6 +284,7 @@ JOBS_BACKOFF_MAX_SECONDS = env.float("JOBS_BACKOFF_MAX_SECONDS", default=3600)
 WORKER_SHUTDOWN_GRACE = env.int("WORKER_SHUTDOWN_GRACE", default=20)  # then the job is released
 JOB_SCHEDULE = env.dict("JOB_SCHEDULE", default={})  # e.g. "reminders=07:00,purge_expired=02:30"
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=10)  # ~3 h of retries, then "failed"
+
 # Submissions (issue "Innsending"): accepted files and size limits, in bytes.
 SUBMISSION_ACCEPT_PDF = env.bool("SUBMISSION_ACCEPT_PDF", default=True)
 SUBMISSION_MAX_FILE_SIZE = env.int("SUBMISSION_MAX_FILE_SIZE", default=20 * 1024 * 1024)

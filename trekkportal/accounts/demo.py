@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+
 from trekkportal.lib.demo import DEMO_PASSWORD, DemoContext
 from trekkportal.lib.identity import make_orgnr
 
-from .models import Company, User
+from .models import Company, NdaVersion, User
+from .nda import SEED_TEXT
 from .services import add_company, add_user, grant_access
+
+# Union staff must use a second factor. The demo staff user gets this TOTP secret: add it
+# to an authenticator app (or run `oathtool --totp -b SECRET`). Demo data only.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPTREKKDEMOSTAFFAA"  # noqa: S105
 
 COMPANIES = [
     ("a", "91100001", "Nordsjø Boring AS"),
@@ -44,5 +52,12 @@ def seed(context: DemoContext) -> None:
             user.save()
         for company_key in company_keys:
             grant_access(user=user, company=context.companies[company_key])
+        if staff and not Authenticator.objects.filter(user=user, type="totp").exists():
+            TOTP.activate(user, DEMO_TOTP_SECRET)
         user.demo_companies = [context.companies[k] for k in company_keys]
         context.users[key] = user
+    NdaVersion.objects.get_or_create(version=1, defaults={"text": SEED_TEXT})
+    context.note(
+        f"Union staff log in with a second factor: TOTP secret {DEMO_TOTP_SECRET} "
+        f"(otpauth://totp/Trekkportal?secret={DEMO_TOTP_SECRET}&issuer=Trekkportal)."
+    )
