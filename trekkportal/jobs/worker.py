@@ -203,6 +203,7 @@ def execute(job: Job, worker_id: str, *, heartbeat: bool = True) -> bool:
 def enqueue_scheduled(*, now: dt.datetime | None = None) -> list[Job]:
     """Queue each scheduled job whose latest slot nobody has claimed yet."""
     now = now or timezone.now()
+    queue.autodiscover()
     queued = []
     for function in queue.scheduled_jobs():
         slot = function.schedule.latest_slot(now)

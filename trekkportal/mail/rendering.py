@@ -65,11 +65,16 @@ def check_context(context: dict[str, Any]) -> None:
 def render_email(template_name: str, context: dict[str, Any], *, language: str) -> RenderedEmail:
     """Render the three parts in ``language`` with the union's name and the portal link."""
     check_context(context)
+    return _render(template_name, context, language=language)
+
+
+def _render(template_name: str, context: dict[str, Any], *, language: str) -> RenderedEmail:
     full = {
         **context,
         "union_name": settings.UNION_NAME,
         "union_contact_email": settings.UNION_CONTACT_EMAIL,
         "site_url": settings.SITE_URL,
+        "LANGUAGE_CODE": language,
     }
     with translation.override(language):
         subject = render_to_string(f"emails/{template_name}.subject.txt", full)

@@ -148,8 +148,9 @@ class TestSchedules:
         first = enqueue_scheduled(now=now)
         second = enqueue_scheduled(now=now + dt.timedelta(minutes=1))
 
-        assert len(first) == 1 and second == []
-        run = ScheduledRun.objects.get()
+        assert [j.name for j in first if j.name == "tests.nightly"] == ["tests.nightly"]
+        assert second == []
+        run = ScheduledRun.objects.get(schedule="nightly")
         assert run.schedule == "nightly"
         assert run.slot == dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)  # 03:00 Oslo
 
@@ -158,7 +159,7 @@ class TestSchedules:
         enqueue_scheduled(now=dt.datetime(2026, 11, 3, 1, 0, tzinfo=dt.UTC))  # before 03:00
         enqueue_scheduled(now=dt.datetime(2026, 11, 3, 2, 30, tzinfo=dt.UTC))
 
-        assert ScheduledRun.objects.count() == 2
+        assert ScheduledRun.objects.filter(schedule="nightly").count() == 2
         assert Job.objects.filter(name="tests.nightly").count() == 2
 
     def test_the_time_can_be_configured(self, nightly, settings):
@@ -166,4 +167,6 @@ class TestSchedules:
 
         enqueue_scheduled(now=dt.datetime(2026, 11, 2, 5, 0, tzinfo=dt.UTC))
 
-        assert ScheduledRun.objects.get().slot == dt.datetime(2026, 11, 1, 5, 30, tzinfo=dt.UTC)
+        assert ScheduledRun.objects.get(schedule="nightly").slot == dt.datetime(
+            2026, 11, 1, 5, 30, tzinfo=dt.UTC
+        )
