@@ -1,0 +1,412 @@
+"""The "Send inn trekkliste" form and its receipt (issue "Innsending"; security-tests.md E)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.files.storage import default_storage
+from django.db import DatabaseError
+from django.urls import reverse
+
+from trekkportal.audit.models import AuditEvent
+from trekkportal.mail.models import OutboxMessage
+from trekkportal.submissions.models import Submission, SubmittedFile
+
+from .files import CSV, EXE, HTML, PDF, encrypted_xlsx, macro_xlsx, upload, xlsx
+
+NOW = dt.datetime(2026, 11, 20, 10, 30, tzinfo=dt.UTC)
+URL = "/innsending/"
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def form_data(**overrides):
+    data = {
+        "contact_email": "lonn@alfa.example",
+        "period": "2026-10",
+        "comment": "",
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    data.update(overrides)
+    return data
+
+
+def post(client, files=(), **overrides):
+    return client.post(URL, {**form_data(**overrides), "files": list(files)})
+
+
+def stored_files(settings) -> list[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def errors_of(response) -> str:
+    return " ".join(str(e) for e in response.context["form"].errors.get("files", []))
+
+
+# The form -------------------------------------------------------------------------------
+
+
+def test_it_shows_the_form_in_the_seeds_words(client_a, employer_a):
+    response = client_a.get(URL)
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in (
+        "Send inn trekkliste",
+        "E-post vi kan kontakte dere på:",
+        "Periode:",
+        "Velg måned",
+        "Trekkliste:",
+        "Legg til",
+        "Filer og format",
+        "Merknad:",
+        "Send inn",
+    ):
+        assert text in html, text
+    assert f'value="{employer_a.email}"' in html  # prefilled with the user's e-mail
+    assert 'type="file" name="files"' in html and " multiple" in html
+    assert 'name="idempotency_key"' in html
+
+
+def test_it_offers_the_current_month_and_the_previous_twelve(client_a):
+    choices = client_a.get(URL).context["form"].fields["period"].widget.choices
+    assert choices[0][0] == ""
+    assert [value for value, _ in choices[1:]][:2] == ["2026-11", "2026-10"]
+    assert choices[1][1] == "november 2026"
+    assert choices[-1][0] == "2025-11"
+    assert len(choices) == 14
+
+
+def test_it_stores_a_submission_with_several_files(client_a, employer_a, company_a, settings):
+    files = [upload("oktober.xlsx", xlsx()), upload("tillegg.csv", CSV), upload("orig.pdf", PDF)]
+    response = post(client_a, files, comment="Tre filer denne gangen.")
+
+    submission = Submission.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("submissions:receipt", kwargs={"pk": submission.pk})
+    assert submission.company == company_a
+    assert submission.submitted_by == employer_a
+    assert submission.period == dt.date(2026, 10, 1)
+    assert submission.comment == "Tre filer denne gangen."
+    assert submission.contact_email == "lonn@alfa.example"
+    rows = list(submission.files.order_by("position"))
+    assert [f.original_name for f in rows] == ["oktober.xlsx", "tillegg.csv", "orig.pdf"]
+    assert [f.kind for f in rows] == ["xlsx", "csv", "pdf"]
+    assert all(f.state == SubmittedFile.State.RECEIVED for f in rows)
+    for row, original in zip(rows, (xlsx(), CSV, PDF), strict=True):
+        assert row.size == len(original)
+        assert row.sha256 == hashlib.sha256(original).hexdigest()
+        assert row.storage_name.startswith("submissions/")
+        assert "oktober" not in row.storage_name and "tillegg" not in row.storage_name
+        with default_storage.open(row.storage_name, "rb") as fh:
+            assert fh.read() == original
+    assert len(stored_files(settings)) == 3
+    event = AuditEvent.objects.get(action="submission.created")
+    assert event.company == company_a
+    assert event.data == {"period": "1026", "files": 3, "bytes": len(xlsx() + CSV + PDF)}
+
+
+def test_the_receipt_shows_period_files_and_time(client_a):
+    response = post(client_a, [upload("oktober.xlsx", xlsx()), upload("tillegg.csv", CSV)])
+    html = client_a.get(response["Location"]).content.decode()
+    assert "oktober 2026 (1026)" in html
+    assert "oktober.xlsx" in html and "tillegg.csv" in html
+    assert "20.11.2026 11:30" in html  # Oslo time
+    assert "lonn@alfa.example" in html
+
+
+def test_it_queues_one_receipt_to_the_contact_address_without_member_data(client_a):
+    post(client_a, [upload("oktober.csv", CSV)], contact_email="kontakt@alfa.example")
+    message = OutboxMessage.objects.get()
+    assert message.template_name == "submission_receipt"
+    assert message.to == "kontakt@alfa.example"
+    assert "oktober 2026" in message.subject + message.body_text
+    for secret in ("15018012345", "Test, Ola", "oktober.csv"):
+        assert secret not in message.subject + message.body_text + message.body_html
+
+
+def test_it_refuses_a_comment_without_a_file(client_a, settings):
+    response = post(client_a, [], comment="Ingen ansatte denne måneden.")
+    assert response.status_code == 400
+    assert "Merknaden hører til" in errors_of(response)
+    assert not Submission.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_it_refuses_a_submission_without_files(client_a):
+    response = post(client_a, [])
+    assert response.status_code == 400
+    assert errors_of(response)
+    assert not Submission.objects.exists()
+
+
+def test_it_refuses_a_period_in_the_future(client_a, settings):
+    response = post(client_a, [upload("a.csv", CSV)], period="2026-12")
+    assert response.status_code == 400
+    assert response.context["form"].errors["period"]
+    assert not Submission.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_it_refuses_a_period_more_than_twelve_months_back(client_a):
+    response = post(client_a, [upload("a.csv", CSV)], period="2025-10")
+    assert response.status_code == 400
+    assert response.context["form"].errors["period"]
+
+
+def test_it_announces_errors_and_links_them_to_the_fields(client_a):
+    html = post(client_a, [], comment="x").content.decode()
+    assert 'role="alert"' in html
+    assert 'id="id_files_error"' in html
+    assert 'aria-describedby="id_files_helptext id_files_error"' in html
+    assert 'aria-invalid="true"' in html
+
+
+# E1: sizes ----------------------------------------------------------------------------------
+
+
+def test_it_refuses_an_empty_file(client_a, settings):
+    response = post(client_a, [upload("tom.csv", b"")])
+    assert response.status_code == 400
+    assert "tom.csv" in errors_of(response)
+    assert not Submission.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_it_refuses_a_file_one_byte_over_the_limit(client_a, settings):
+    settings.SUBMISSION_MAX_FILE_SIZE = len(CSV) - 1
+    response = post(client_a, [upload("stor.csv", CSV)])
+    assert response.status_code == 400
+    assert "stor.csv" in errors_of(response)
+    assert not Submission.objects.exists()
+
+
+def test_it_accepts_a_file_exactly_at_the_limit(client_a, settings):
+    settings.SUBMISSION_MAX_FILE_SIZE = len(CSV)
+    assert post(client_a, [upload("akkurat.csv", CSV)]).status_code == 302
+
+
+def test_it_refuses_files_over_the_submission_limit_together(client_a, settings):
+    settings.SUBMISSION_MAX_TOTAL_SIZE = len(CSV) * 2 - 1
+    response = post(client_a, [upload("a.csv", CSV), upload("b.csv", CSV)])
+    assert response.status_code == 400
+    assert not Submission.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_it_answers_413_to_a_request_over_the_body_limit(client_a, settings):
+    settings.SUBMISSION_MAX_TOTAL_SIZE = 10
+    response = post(client_a, [upload("a.csv", CSV * 20_000)])
+    assert response.status_code == 413
+    assert "Send dem i flere innsendinger" in response.content.decode()
+    assert not Submission.objects.exists()
+
+
+# E2/E5: content --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("liste.xlsx", PDF),
+        ("liste.xlsx", EXE),
+        ("liste.xlsx", HTML),
+        ("liste.txt", HTML),
+        ("liste.csv", EXE),
+        ("liste.pdf", CSV),
+        ("liste.exe", CSV),
+        ("liste.pdf.exe", PDF),
+    ],
+)
+def test_it_refuses_a_file_whose_content_and_name_disagree(client_a, settings, name, data):
+    response = post(client_a, [upload("god.csv", CSV), upload(name, data)])
+    assert response.status_code == 400
+    assert name in errors_of(response)
+    assert "god.csv" not in errors_of(response)
+    assert not Submission.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_it_reads_an_xls_that_is_really_text_as_text(client_a):
+    assert post(client_a, [upload("liste.xls", CSV)]).status_code == 302
+    assert SubmittedFile.objects.get().kind == "csv"
+
+
+def test_it_refuses_pdf_when_the_transition_is_over(client_a, settings):
+    settings.SUBMISSION_ACCEPT_PDF = False
+    response = post(client_a, [upload("liste.pdf", PDF)])
+    assert response.status_code == 400
+    assert "liste.pdf" in errors_of(response)
+    page = client_a.get(URL).content.decode()
+    assert "originale PDF" not in page  # the help text no longer offers it
+    assert ".pdf" not in page
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"), [(macro_xlsx(), "makroer"), (encrypted_xlsx(), "passord")]
+)
+def test_it_refuses_macro_enabled_and_encrypted_workbooks_with_an_explanation(
+    client_a, settings, data, reason
+):
+    response = post(client_a, [upload("lønn.xlsx", data)])
+    assert response.status_code == 400
+    assert "lønn.xlsx" in errors_of(response)
+    assert reason in errors_of(response)
+    assert stored_files(settings) == []
+
+
+# E12: file names ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("../../x.csv", "x.csv"),
+        ("..\\..\\windows\\x.csv", "x.csv"),
+        ("liste\u202ecod.csv", "listecod.csv"),
+        ("CON.csv", "_CON.csv"),
+    ],
+)
+def test_it_stores_under_a_generated_name_and_shows_a_sanitised_one(
+    client_a, settings, name, shown
+):
+    assert post(client_a, [upload(name, CSV)]).status_code == 302
+    row = SubmittedFile.objects.get()
+    assert row.original_name == shown
+    assert row.storage_name.startswith("submissions/") and row.storage_name.endswith(".csv")
+    assert len(Path(row.storage_name).stem) == 32  # a uuid
+    assert [p.name for p in stored_files(settings)] == [Path(row.storage_name).name]
+
+
+def test_it_sanitises_line_breaks_in_a_name(employer_a, company_a):
+    from trekkportal.lib.periods import Period
+    from trekkportal.submissions.services import submit_list
+
+    submission = submit_list(
+        company=company_a,
+        period=Period(2026, 10),
+        files=[upload("liste\r\nBcc: x@evil.example.csv", CSV)],
+        comment="",
+        contact_email=employer_a.email,
+        acting_user=employer_a,
+    )
+    assert submission.files.get().original_name == "liste Bcc: x@evil.example.csv"
+
+
+def test_it_shortens_a_300_character_name(client_a):
+    assert post(client_a, [upload("x" * 296 + ".csv", CSV)]).status_code == 302
+    name = SubmittedFile.objects.get().original_name
+    assert len(name) <= 200 and name.endswith(".csv")
+
+
+# E15: double post ------------------------------------------------------------------------
+
+
+def test_a_double_post_gives_one_submission_and_one_receipt(client_a, settings):
+    data = form_data()
+    first = client_a.post(URL, {**data, "files": [upload("a.csv", CSV)]})
+    second = client_a.post(URL, {**data, "files": [upload("a.csv", CSV)]})
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert Submission.objects.count() == 1
+    assert OutboxMessage.objects.count() == 1
+    assert AuditEvent.objects.filter(action="submission.created").count() == 1
+    assert len(stored_files(settings)) == 1
+
+
+def test_the_same_form_key_in_another_company_is_another_submission(
+    client_a, client_b, company_a, company_b
+):
+    data = form_data()
+    client_a.post(URL, {**data, "files": [upload("a.csv", CSV)]})
+    response = client_b.post(URL, {**data, "files": [upload("b.csv", CSV)]})
+    assert response.status_code == 302
+    assert Submission.objects.filter(company=company_b).count() == 1
+    assert Submission.objects.filter(company=company_a).count() == 1
+
+
+# E16: failures mid-submission --------------------------------------------------------------
+
+
+def test_a_storage_failure_leaves_no_file_and_no_row(client_a, settings, monkeypatch):
+    real_save = default_storage.save
+    calls = []
+
+    def failing_save(name, content, **kwargs):
+        calls.append(name)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real_save(name, content, **kwargs)
+
+    monkeypatch.setattr(default_storage, "save", failing_save)
+    response = post(client_a, [upload("a.csv", CSV), upload("b.csv", CSV)])
+    assert response.status_code == 503
+    assert "Prøv igjen" in response.content.decode()
+    assert len(calls) == 2
+    assert not Submission.objects.exists() and not SubmittedFile.objects.exists()
+    assert stored_files(settings) == []
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_database_failure_leaves_no_file_and_no_row(client_a, settings, monkeypatch):
+    def failing_bulk_create(*args, **kwargs):
+        raise DatabaseError("disk I/O error")
+
+    monkeypatch.setattr(SubmittedFile.objects, "bulk_create", failing_bulk_create)
+    response = post(client_a, [upload("a.csv", CSV), upload("b.xlsx", xlsx())])
+    assert response.status_code == 503
+    assert "Prøv igjen" in response.content.decode()
+    assert not Submission.objects.exists()
+    assert stored_files(settings) == []
+    assert not OutboxMessage.objects.exists()
+    assert not AuditEvent.objects.filter(action="submission.created").exists()
+
+
+# D1/D3: tenant isolation ------------------------------------------------------------------
+
+
+def test_it_ignores_a_company_field_in_the_post(client_a, company_a, company_b):
+    post(client_a, [upload("a.csv", CSV)], company=str(company_b.pk), company_id=company_b.pk)
+    assert Submission.objects.get().company == company_a
+
+
+def test_it_refuses_another_companys_receipt(client_a, client_b, company_b):
+    response = post(client_b, [upload("b.csv", CSV)])
+    assert response.status_code == 302
+    other = client_a.get(response["Location"])
+    assert other.status_code == 404
+    assert "b.csv" not in other.content.decode()
+
+
+def test_the_receipt_follows_the_active_company(client_a, employer_a, company_c):
+    response = post(client_a, [upload("a.csv", CSV)])  # for company A (the first by name)
+    session = client_a.session
+    session["active_company_id"] = company_c.pk
+    session.save()
+    assert client_a.get(response["Location"]).status_code == 404
+
+
+def test_it_requires_login(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert "innsending" not in response["Location"].split("?")[0]
+
+
+def test_it_refuses_a_post_without_csrf_token(employer_a):
+    from django.test import Client
+
+    from conftest import log_in_client
+
+    client = log_in_client(Client(enforce_csrf_checks=True), employer_a)
+    response = post(client, [upload("a.csv", CSV)])
+    assert response.status_code == 403
+    assert not Submission.objects.exists()
