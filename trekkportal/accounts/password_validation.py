@@ -3,8 +3,10 @@ local part of the user's e-mail address. No composition rules (NIST SP 800-63B).
 
 from __future__ import annotations
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 class EmailLocalPartValidator:
@@ -23,3 +25,15 @@ class EmailLocalPartValidator:
 
     def get_help_text(self) -> str:
         return _("Your password must not contain your e-mail address.")
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's rule with a message our catalogue translates (Django 5.2 changed the
+    message and its Norwegian translation is missing)."""
+
+    def get_error_message(self) -> str:
+        return ngettext(
+            "This password is too short. It must contain at least %(min_length)d character.",
+            "This password is too short. It must contain at least %(min_length)d characters.",
+            self.min_length,
+        ) % {"min_length": self.min_length}
