@@ -125,3 +125,10 @@ def test_the_sweeper_command_runs_with_no_files(db, capsys):
 
     call_command("sweep_orphan_files", "--minutes", "5")
     assert "0 orphan" in capsys.readouterr().out
+
+
+def test_the_sweeper_runs_every_night_in_the_worker():
+    from trekkportal.jobs.queue import scheduled_jobs
+    from trekkportal.submissions.jobs import sweep_orphan_submission_files
+
+    assert sweep_orphan_submission_files in scheduled_jobs()
