@@ -213,6 +213,53 @@ def _delete_files(written: Sequence[_StoredFile]) -> None:
             logger.exception("could not delete %s", stored.storage_name)
 
 
+def record_parse_result(*, submitted_file: SubmittedFile, parsed: Any) -> SubmittedFile:
+    """Store what the parser found for one file: its state and summary, whole or not at all.
+
+    ``parsed`` is a ``ParsedList`` (the file was read: rows, valid/invalid counts, total
+    amount) or a ``ParseFailure`` (it could not be read; the file itself stays stored and
+    visible to union staff as unparseable). Idempotent: recording again replaces the result.
+    """
+    with transaction.atomic():
+        row = SubmittedFile.objects.select_for_update().get(pk=submitted_file.pk)
+        totals = getattr(parsed, "totals", None)
+        if totals is None:  # a ParseFailure
+            row.state = SubmittedFile.State.FAILED
+            row.rows = row.valid_rows = row.invalid_rows = row.total_amount = None
+            row.parse_error = parsed.message(row.original_name)[:500]
+        elif totals.rows == 0 and parsed.file_errors:  # read, but no table in it
+            row.state = SubmittedFile.State.FAILED
+            row.rows, row.valid_rows, row.invalid_rows = 0, 0, 0
+            row.total_amount = None
+            row.parse_error = parsed.file_errors[0].message()[:500]
+        else:
+            row.state = SubmittedFile.State.DONE
+            row.rows, row.valid_rows, row.invalid_rows = totals.rows, totals.valid, totals.invalid
+            row.total_amount = totals.amount
+            row.parse_error = ""
+        row.parsed_at = timezone.now()
+        row.save(
+            update_fields=[
+                "state",
+                "rows",
+                "valid_rows",
+                "invalid_rows",
+                "total_amount",
+                "parse_error",
+                "parsed_at",
+            ]
+        )
+        record(
+            "submission.file_parsed",
+            company=row.submission.company,
+            obj=row,
+            state=row.state,
+            rows=row.rows,
+            invalid=row.invalid_rows,
+        )
+    return row
+
+
 def sweep_orphan_files(*, older_than: dt.timedelta | None = None) -> list[str]:
     """Delete stored submission files that no row refers to and that are older than
     ``older_than`` (default: SUBMISSION_ORPHAN_MINUTES). Returns the names deleted."""
