@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from trekkportal.audit.services import record
 
 from .forms import AdminUserCreationForm
-from .models import Company, CompanyAccess, User
+from .models import Company, CompanyAccess, NdaAcceptance, NdaVersion, User
+from .services import deactivate_user, publish_nda
 
 
 class CompanyAccessInline(admin.TabularInline):
@@ -76,3 +77,60 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         if not change:
             obj.set_unusable_password()  # the user activates by one-time code
         super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            deactivate_user(user=obj, acting_user=request.user)  # ends their sessions now
+
+
+@admin.register(NdaVersion)
+class NdaVersionAdmin(admin.ModelAdmin):
+    """Union staff publish a new NDA text; every user must accept it at their next
+    request. Versions are never edited or deleted once published (acceptances point at
+    them): publish a new one instead."""
+
+    list_display = ("version", "published_at", "acceptance_count")
+    fields = ("text",)
+    readonly_fields = ()
+
+    def get_fields(self, request, obj=None):
+        return ("version", "published_at", "text") if obj else ("text",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("version", "published_at", "text") if obj else ()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("acceptances"))
+    def acceptance_count(self, obj) -> int:
+        return obj.acceptances.count()
+
+    def get_changeform_initial_data(self, request):
+        latest = NdaVersion.objects.order_by("-version").first()
+        return {"text": latest.text if latest else ""}
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # published versions are read-only
+        published = publish_nda(text=form.cleaned_data["text"], acting_user=request.user)
+        obj.pk, obj.version, obj.published_at = (
+            published.pk,
+            published.version,
+            published.published_at,
+        )
+
+
+@admin.register(NdaAcceptance)
+class NdaAcceptanceAdmin(admin.ModelAdmin):
+    list_display = ("user", "version", "accepted_at")
+    list_filter = ("version",)
+    search_fields = ("user__email",)
+    list_select_related = ("user", "version")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
