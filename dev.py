@@ -58,7 +58,14 @@ def start(args: list[str]) -> None:
     manage("seed_demo")
     address = args[0] if args else "127.0.0.1:8000"
     print(f"\nTrekkportal runs at http://{address}/  (Ctrl+C stops it)\n", flush=True)
-    manage("runserver", address)
+    # The background worker (parsing, e-mail, schedules) runs beside the web server.
+    worker = subprocess.Popen([str(PYTHON), "manage.py", "run_worker"], cwd=ROOT)
+    try:
+        manage("runserver", address)
+    finally:
+        if worker.poll() is None:
+            worker.terminate()
+        worker.wait(30)
 
 
 def test(args: list[str]) -> None:
