@@ -59,7 +59,7 @@ def _safe_next(request, fallback: str) -> str:
 @require_http_methods(["GET", "POST"])
 def request_code(request, purpose: str):
     template, _confirm, url_name = FLOWS[purpose]
-    form = RequestCodeForm(request.POST or None)
+    form = RequestCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
         too_many = ratelimit.consume_or_429(request, action="reset_password", key=email)
@@ -88,7 +88,7 @@ def confirm_code(request, purpose: str):
         return redirect(url_name)
     confirmed = bool(process.state.get("code_confirmed"))
     form = ConfirmCodeForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         expected_code=process.code,
         code_confirmed=confirmed,
         user=process.user,
@@ -127,7 +127,7 @@ def nda(request):
     next_url = _safe_next(request, "portal:home")
     if nda_accepted(request):
         return redirect(next_url)
-    form = NdaForm(request.POST or None)
+    form = NdaForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         accept_nda(request=request, version=version)
         return redirect(next_url)

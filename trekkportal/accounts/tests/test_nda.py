@@ -1,0 +1,159 @@
+"""The non-disclosure agreement gate (security-tests.md C6)."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from conftest import log_in_client
+from trekkportal.accounts.middleware import NDA_EXEMPT_URL_NAMES
+from trekkportal.accounts.models import NdaAcceptance
+from trekkportal.accounts.nda import SEED_TEXT, current_nda_version
+from trekkportal.accounts.selectors import ACTIVE_COMPANY_SESSION_KEY
+from trekkportal.accounts.services import publish_nda
+from trekkportal.audit.models import AuditEvent
+
+CHECKBOX = "Jeg har gjort meg kjent med, og aksepterer taushetserklæringen."
+
+
+@pytest.fixture
+def fresh_client(client, employer_a):
+    """Logged in, NDA not yet accepted."""
+    return log_in_client(client, employer_a, accept_nda=False)
+
+
+def every_url() -> list[tuple[str, str]]:
+    """(view name, path) of every route in the project, with 1 for any argument."""
+    found = []
+
+    def walk(patterns, prefix: str, namespace: str):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                ns = ":".join(filter(None, [namespace, pattern.namespace]))
+                walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                name = ":".join(filter(None, [namespace, pattern.name]))
+                path = prefix + str(pattern.pattern)
+                found.append((name, path))
+
+    walk(get_resolver().url_patterns, "", "")
+    urls = []
+    for name, route in found:
+        if name in NDA_EXEMPT_URL_NAMES or route.startswith("^") or "(?P" in route:
+            continue
+        path = "/" + route
+        while "<" in path:
+            start, end = path.index("<"), path.index(">")
+            converter = path[start + 1 : end].split(":")[0] if ":" in path[start:end] else "str"
+            value = "1" if converter in ("int", "str", "path") else "x"
+            path = path[:start] + value + path[end + 1 :]
+        urls.append((name, path))
+    return urls
+
+
+def test_every_page_download_and_api_call_leads_to_the_nda_first(fresh_client):
+    urls = every_url()
+    assert len(urls) > 10
+    for name, path in urls:
+        for method in ("get", "post"):
+            response = getattr(fresh_client, method)(path)
+            assert response.status_code == 302, (name, path, method, response.status_code)
+            assert response.url.startswith(reverse("nda")), (name, path, response.url)
+
+
+def test_the_admin_too_leads_to_the_nda_first(staff, client):
+    log_in_client(client, staff, accept_nda=False)
+    response = client.get(reverse("admin:index"))
+    assert response.url.startswith(reverse("nda"))
+
+
+def test_a_company_switch_before_the_nda_changes_nothing(fresh_client, company_c):
+    fresh_client.post(reverse("portal:switch_company"), {"company": company_c.pk})
+    assert ACTIVE_COMPANY_SESSION_KEY not in fresh_client.session
+    assert not AuditEvent.objects.filter(action="company.switched").exists()
+
+
+def test_the_nda_page_shows_the_whole_text_with_its_references(fresh_client):
+    html = fresh_client.get(reverse("nda")).content.decode()
+    assert "<h1>Taushetserklæring</h1>" in html
+    assert "straffelovens kapittel 21 samt markedsføringslovens § 28 og § 29" in html
+    assert 'href="https://lovdata.no/dokument/NL/lov/2005-05-20-28/KAPITTEL_2-6"' in html
+    assert "lovdata.no/dokument/NL/lov/2009-01-09-2/KAPITTEL_6#§29" in html
+    assert CHECKBOX in html and '<label for="id_accept"' in html
+    assert ">Ok</button>" in html
+
+
+def test_the_seed_text_is_the_first_version(db):
+    assert current_nda_version().version == 1
+    assert current_nda_version().text == SEED_TEXT
+
+
+def test_ok_without_the_tick_is_refused(fresh_client, employer_a):
+    response = fresh_client.post(reverse("nda"), {})
+    assert response.status_code == 200
+    assert "Kryss av i boksen" in response.content.decode()
+    assert not NdaAcceptance.objects.filter(user=employer_a).exists()
+
+
+def test_acceptance_is_stored_with_version_and_time_and_opens_the_portal(fresh_client, employer_a):
+    at = timezone.now().replace(microsecond=0)
+    with time_machine.travel(at, tick=False):
+        response = fresh_client.post(
+            reverse("nda") + "?next=/brev/", {"accept": "on", "next": "/brev/"}
+        )
+    assert response.status_code == 302
+    assert response.url == "/brev/"
+    acceptance = NdaAcceptance.objects.get(user=employer_a)
+    assert acceptance.version == current_nda_version()
+    assert acceptance.accepted_at == at
+    assert AuditEvent.objects.filter(action="nda.accepted", actor=employer_a).exists()
+    assert fresh_client.get(reverse("portal:innsending")).status_code == 200
+
+
+def test_a_new_version_asks_again(client_a, employer_a, staff):
+    assert client_a.get(reverse("portal:innsending")).status_code == 200
+    publish_nda(text=SEED_TEXT + "\nNy setning i versjon 2.", acting_user=staff)
+    response = client_a.get(reverse("portal:innsending"))
+    assert response.url.startswith(reverse("nda"))
+    assert "Ny setning i versjon 2." in client_a.get(response.url).content.decode()
+    client_a.post(reverse("nda"), {"accept": "on"})
+    assert client_a.get(reverse("portal:innsending")).status_code == 200
+    assert employer_a.nda_acceptances.count() == 2
+
+
+def test_staff_publish_a_new_version_in_the_admin(staff_client, client_a):
+    response = staff_client.post(
+        reverse("admin:accounts_ndaversion_add"), {"text": "Versjon to av erklæringen."}
+    )
+    assert response.status_code == 302
+    assert current_nda_version().version == 2
+    assert client_a.get(reverse("portal:innsending")).url.startswith(reverse("nda"))
+    assert AuditEvent.objects.filter(action="nda.published").exists()
+
+
+def test_the_nda_page_never_redirects_off_site(fresh_client):
+    response = fresh_client.post(reverse("nda"), {"accept": "on", "next": "https://evil.example/"})
+    assert response.url == reverse("portal:home")
+
+
+def test_logout_works_before_the_nda(fresh_client):
+    response = fresh_client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert fresh_client.get(reverse("portal:innsending")).url.startswith(reverse("login"))
+
+
+def test_the_gate_costs_at_most_one_query_once_accepted(client_a, django_assert_max_num_queries):
+    client_a.get(reverse("portal:innsending"))
+    from trekkportal.accounts.nda import nda_accepted
+
+    class Request:
+        pass
+
+    request = Request()
+    request.session = client_a.session
+    request.session.get("prime the session cache")
+    request.user = None
+    with django_assert_max_num_queries(1):
+        assert nda_accepted(request)
