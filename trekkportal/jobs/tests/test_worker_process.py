@@ -84,7 +84,7 @@ def start_worker(shared_db, tmp_path):
         env = {
             **os.environ,
             "DATABASE_URL": shared_db.url,
-            "JOBS_LEASE_SECONDS": "2",
+            "JOBS_LEASE_SECONDS": "10",
             "JOBS_BACKOFF_SECONDS": "0",
             "EMAIL_URL": "consolemail://",
             "CONN_MAX_AGE": "0",
@@ -131,13 +131,13 @@ def test_a_job_of_a_worker_killed_mid_job_is_retried_by_another_worker(
     shared_db.publish()
     name = sample_jobs.hang_on_first_try.name
 
-    first = start_worker()
+    first = start_worker(JOBS_LEASE_SECONDS="2")  # the job is free 2 s after a death
     wait_for(lambda: Path(marker + ".try1").exists(), what="the first try to start")
     assert shared_db.jobs(name)[0]["status"] == "running"
     first.send_signal(signal.SIGKILL)
     first.wait(10)
 
-    second = start_worker()
+    second = start_worker(JOBS_LEASE_SECONDS="2")
     wait_for(lambda: shared_db.jobs(name)[0]["status"] == "done", what="the retry to finish")
 
     [job] = shared_db.jobs(name)
@@ -216,11 +216,11 @@ def test_a_job_longer_than_its_lease_keeps_it_through_the_heartbeat(
     shared_db, start_worker, tmp_path
 ):
     out = tmp_path / "lines.txt"
-    sample_jobs.append_line.enqueue(path=str(out), pause=4.0)
+    sample_jobs.append_line.enqueue(path=str(out), pause=6.0)
     shared_db.publish()
     name = sample_jobs.append_line.name
 
-    workers = [start_worker(JOBS_LEASE_SECONDS="1") for _ in range(2)]
+    workers = [start_worker(JOBS_LEASE_SECONDS="3") for _ in range(2)]
     wait_for(lambda: shared_db.jobs(name)[0]["status"] == "done", what="the job to finish")
     for worker in workers:
         worker.send_signal(signal.SIGTERM)
