@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.core.files.storage import default_storage
 
 from trekkportal.jobs.queue import Daily, job
 
-from .services import sweep_orphan_files
+from .models import SubmittedFile
+from .services import record_parse_result, sweep_orphan_files
 
 logger = logging.getLogger(__name__)
 
@@ -16,3 +24,38 @@ def sweep_orphan_submission_files() -> None:
     """Files written by a submission that crashed before its rows were committed."""
     deleted = sweep_orphan_files()
     logger.info("swept %d orphan submission file(s)", len(deleted))
+
+
+@job(max_attempts=3)
+def parse_submitted_file(*, submitted_file_id: int) -> None:
+    """Read one stored file in the parser's sandbox and record the result. Idempotent."""
+    from trekkportal.submissions.parsers import parse_safely
+
+    submitted_file = SubmittedFile.objects.filter(pk=submitted_file_id).first()
+    if submitted_file is None or submitted_file.state in FINISHED:
+        return
+    SubmittedFile.objects.filter(pk=submitted_file_id).update(state=SubmittedFile.State.PARSING)
+    with local_copy(submitted_file.storage_name) as path:
+        result = parse_safely(path, submitted_file.original_name)
+    record_parse_result(submitted_file=submitted_file, parsed=result)
+
+
+FINISHED = (SubmittedFile.State.DONE, SubmittedFile.State.FAILED)
+
+
+@contextmanager
+def local_copy(storage_name: str) -> Iterator[str]:
+    """A path to the stored file: the file itself on local storage, a temporary copy
+    otherwise (S3)."""
+    try:
+        path = default_storage.path(storage_name)
+    except NotImplementedError:
+        path = None
+    if path is not None:
+        yield path
+        return
+    with tempfile.NamedTemporaryFile(suffix=Path(storage_name).suffix) as copy:
+        with default_storage.open(storage_name, "rb") as source:
+            shutil.copyfileobj(source, copy)
+        copy.flush()
+        yield copy.name

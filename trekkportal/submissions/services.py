@@ -147,7 +147,7 @@ def submit_list(
                 submitted_by=acting_user,
                 idempotency_key=idempotency_key,
             )
-            SubmittedFile.objects.bulk_create(
+            created = SubmittedFile.objects.bulk_create(
                 SubmittedFile(
                     submission=submission,
                     position=position,
@@ -170,6 +170,7 @@ def submit_list(
                 bytes=sum(f.size for f in written),
             )
             schedule_submission_receipt(submission, file_count=len(written))
+            _schedule_parsing(created)
     except IntegrityError:
         _delete_files(written)
         existing = Submission.objects.filter(
@@ -184,6 +185,14 @@ def submit_list(
         logger.exception("submission failed, %d stored file(s) removed", len(written))
         raise SubmissionFailed from error
     return submission
+
+
+def _schedule_parsing(files: Sequence[SubmittedFile]) -> None:
+    """Each file is read by the parser in a background job, queued in this transaction."""
+    from .jobs import parse_submitted_file
+
+    for submitted_file in files:
+        parse_submitted_file.enqueue(submitted_file_id=submitted_file.pk)
 
 
 def _write_file(upload: File, kind: str) -> _StoredFile:
