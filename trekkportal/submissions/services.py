@@ -235,12 +235,12 @@ def record_parse_result(*, submitted_file: SubmittedFile, parsed: Any) -> Submit
         if totals is None:  # a ParseFailure
             row.state = SubmittedFile.State.FAILED
             row.rows = row.valid_rows = row.invalid_rows = row.total_amount = None
-            row.parse_error = parsed.message(row.original_name)[:500]
+            row.parse_error = parsed.message(row.original_name, _)[:500]
         elif totals.rows == 0 and parsed.file_errors:  # read, but no table in it
             row.state = SubmittedFile.State.FAILED
             row.rows, row.valid_rows, row.invalid_rows = 0, 0, 0
             row.total_amount = None
-            row.parse_error = parsed.file_errors[0].message()[:500]
+            row.parse_error = parsed.file_errors[0].message(_)[:500]
         else:
             row.state = SubmittedFile.State.DONE
             row.rows, row.valid_rows, row.invalid_rows = totals.rows, totals.valid, totals.invalid
