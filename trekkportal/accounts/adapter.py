@@ -47,7 +47,7 @@ class AccountAdapter(DefaultAccountAdapter):
         record("login.failed", request=request, attempted_email=attempted)
 
 
-def send_code_email(*, email: str, code: str, purpose: str) -> None:
+def render_code_email(*, email: str, code: str, purpose: str) -> EmailMultiAlternatives:
     """One e-mail: the code and how long it is valid. No name, no companies, no links
     that carry the code. Rendered in the recipient's language."""
     name = "activation_code" if purpose == "activation" else "password_reset_code"
@@ -63,4 +63,8 @@ def send_code_email(*, email: str, code: str, purpose: str) -> None:
         html = render_to_string(f"emails/{name}.html", context)
     message = EmailMultiAlternatives(subject, text, to=[email])
     message.attach_alternative(html, "text/html")
-    message.send()
+    return message
+
+
+def send_code_email(*, email: str, code: str, purpose: str) -> None:
+    render_code_email(email=email, code=code, purpose=purpose).send()
