@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
+from trekkportal.audit.services import record
 from trekkportal.lib.periods import last_twelve_months_start
 
 from .models import Submission, SubmittedFile
-
-logger = logging.getLogger(__name__)
 
 
 def _with_files(queryset: QuerySet[Submission]) -> QuerySet[Submission]:
@@ -30,12 +28,7 @@ def get_submission_for_user(request: HttpRequest, pk: int) -> Submission:
         .first()
     )
     if submission is None:
-        logger.warning(
-            "submission %s not found for user %s in company %s",
-            pk,
-            request.user.pk,
-            request.company.orgnr,
-        )
+        record("access.refused", request=request, company=request.company, submission=pk)
         raise Http404
     return submission
 

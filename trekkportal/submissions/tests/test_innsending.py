@@ -385,6 +385,9 @@ def test_it_refuses_another_companys_receipt(client_a, client_b, company_b):
     other = client_a.get(response["Location"])
     assert other.status_code == 404
     assert "b.csv" not in other.content.decode()
+    refusal = AuditEvent.objects.get(action="access.refused")
+    assert refusal.actor.email == "kari@alfa.example"
+    assert refusal.data == {"submission": Submission.objects.get().pk}
 
 
 def test_the_receipt_follows_the_active_company(client_a, employer_a, company_c):
