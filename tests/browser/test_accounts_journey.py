@@ -5,6 +5,7 @@ axe checks every page on the way."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.core import mail
@@ -139,3 +140,24 @@ def test_an_unknown_address_sees_the_same_pages_and_gets_no_mail(page, db):
     page.wait_for_url("**/aktiver/kode/")
     assert page.get_by_label("Engangskode").is_visible()
     assert mail.outbox == []
+
+
+def test_union_staff_log_in_with_a_second_factor_before_the_admin(page, staff):
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    TOTP.activate(staff, secret)
+    log_in(page, staff.email, "a-long-test-passphrase-2026")
+
+    page.wait_for_url("**/konto/2fa/authenticate/")
+    assert_accessible(page)
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+    page.get_by_label(re.compile("kode", re.IGNORECASE)).first.fill(code)
+    page.keyboard.press("Enter")
+
+    page.wait_for_url("**/taushetserklaering/**")
+    page.get_by_label("Jeg har gjort meg kjent med").check()
+    page.get_by_role("button", name="Ok").click()
+    page.goto("/admin/")
+    assert page.get_by_role("link", name=re.compile("Brukere|Users")).first.is_visible()
