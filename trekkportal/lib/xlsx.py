@@ -135,6 +135,13 @@ def _sheet_xml(
     yield "</sheetData></worksheet>"
 
 
+def _info(name: str) -> zipfile.ZipInfo:
+    """Entries with a fixed timestamp: the same rows always give the same bytes."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
 def write_xlsx(
     sheets: Sequence[tuple[str, Iterable[Sequence[Any]]]],
     *,
@@ -147,14 +154,14 @@ def write_xlsx(
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(
-            "[Content_Types].xml",
+            _info("[Content_Types].xml"),
             _CONTENT_TYPES.format(
                 sheets="\n".join(_SHEET_TYPE.format(n=n) for n in range(1, len(sheets) + 1))
             ),
         )
-        zf.writestr("_rels/.rels", _ROOT_RELS)
+        zf.writestr(_info("_rels/.rels"), _ROOT_RELS)
         zf.writestr(
-            "xl/workbook.xml",
+            _info("xl/workbook.xml"),
             _WORKBOOK.format(
                 sheets="".join(
                     f'<sheet name="{escape(name[:31])}" sheetId="{n}" r:id="rId{n}"/>'
@@ -163,7 +170,7 @@ def write_xlsx(
             ),
         )
         zf.writestr(
-            "xl/_rels/workbook.xml.rels",
+            _info("xl/_rels/workbook.xml.rels"),
             _WORKBOOK_RELS.format(
                 rels="\n".join(
                     f'<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/'
@@ -173,9 +180,9 @@ def write_xlsx(
                 )
             ),
         )
-        zf.writestr("xl/styles.xml", _STYLES)
+        zf.writestr(_info("xl/styles.xml"), _STYLES)
         for n, (_, rows) in enumerate(sheets, start=1):
-            with zf.open(f"xl/worksheets/sheet{n}.xml", "w", force_zip64=True) as fh:
+            with zf.open(_info(f"xl/worksheets/sheet{n}.xml"), "w", force_zip64=True) as fh:
                 chunk: list[str] = []
                 for part in _sheet_xml(
                     rows,

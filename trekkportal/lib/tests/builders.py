@@ -9,6 +9,7 @@ import zipfile
 from trekkportal.lib.filesafety import OLE2_MAGIC
 from trekkportal.lib.xlsx import write_xlsx
 
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 SHEET_HEAD = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -40,9 +41,12 @@ def tampered_xlsx(**replace: bytes | str) -> bytes:
 def ods_bytes(content_xml: str, *, extra: dict[str, str] | None = None) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
         zf.writestr(
-            "META-INF/manifest.xml",
+            zipfile.ZipInfo("mimetype", FIXED_TIME),
+            "application/vnd.oasis.opendocument.spreadsheet",
+        )
+        zf.writestr(
+            zipfile.ZipInfo("META-INF/manifest.xml", FIXED_TIME),
             '<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest xmlns:manifest='
             '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
             '<manifest:file-entry manifest:full-path="/" manifest:media-type='
@@ -50,9 +54,9 @@ def ods_bytes(content_xml: str, *, extra: dict[str, str] | None = None) -> bytes
             '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type='
             '"text/xml"/></manifest:manifest>',
         )
-        zf.writestr("content.xml", content_xml)
+        zf.writestr(zipfile.ZipInfo("content.xml", FIXED_TIME), content_xml)
         for name, data in (extra or {}).items():
-            zf.writestr(name, data)
+            zf.writestr(zipfile.ZipInfo(name, FIXED_TIME), data)
     return buf.getvalue()
 
 

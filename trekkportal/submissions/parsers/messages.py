@@ -64,8 +64,7 @@ ERROR_MESSAGES: dict[str, str] = {
         "Line %(row)s of the file is too long to be part of a deduction list."
     ),
     "total_mismatch": gettext_noop(
-        "The total in the file (%(declared)s) differs from the sum of the valid lines "
-        "(%(computed)s)."
+        "The total in the file (%(declared)s) differs from the sum of its lines (%(computed)s)."
     ),
     # Failures (the file could not be read at all)
     "corrupt": REFUSAL_MESSAGES["corrupt"],

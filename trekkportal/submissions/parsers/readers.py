@@ -190,7 +190,7 @@ def sniff_delimiters(lines: Sequence[str]) -> list[str]:
         return []
     scored = []
     for order, delimiter in enumerate(_DELIMITERS):
-        counts = Counter(line.count(delimiter) for line in sample)
+        counts = Counter(len(row) - 1 for row in csv.reader(sample, delimiter=delimiter))
         common, times = max(
             ((c, t) for c, t in counts.items() if c > 0), key=lambda ct: ct[1], default=(0, 0)
         )
@@ -202,6 +202,7 @@ def sniff_delimiters(lines: Sequence[str]) -> list[str]:
 
 
 _WORD = re.compile(r"\S+")
+_DATA_LINE = re.compile(r"\d{6} ?\d{4,5}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
 Word = tuple[float, float, str]  # x0, x1, text
 
 
@@ -221,17 +222,23 @@ def columns_by_position(lines: Sequence[Sequence[Word]], *, merge_gap: float) ->
     ``merge_gap`` (the space inside ``Åse Ørn`` or ``1 234,50``) do not split columns.
     Each word goes to the column under its centre.
     """
-    sample = [line for line in lines if line][:500]
+    # Columns come from the data rows (they have an identity number or a birth date);
+    # titles, headers and totals are then cut along the same lines.
+    sample = [line for line in lines if line and _DATA_LINE.search(" ".join(w[2] for w in line))]
+    tolerance = 0
+    if len(sample) < 2:
+        sample = [line for line in lines if line]
+        tolerance = max(1, len(sample) // 10) if len(sample) >= 3 else 0
+    sample = sample[:500]
     if not sample:
         return [[] for _ in lines]
-    tolerance = max(1, len(sample) // 10) if len(sample) >= 3 else 0
     events: list[tuple[float, int]] = []
     for line in sample:
         for x0, x1, _ in line:
             events.append((x0, 1))
             events.append((x1, -1))
-    events.sort()
-    spans: list[list[float]] = []
+    events.sort(key=lambda e: (e[0], -e[1]))  # words that touch do not open a gap
+    spans: list[tuple[float, float]] = []
     depth = 0
     start = None
     for x, delta in events:
@@ -239,23 +246,55 @@ def columns_by_position(lines: Sequence[Sequence[Word]], *, merge_gap: float) ->
         if depth > tolerance and start is None:
             start = x
         elif depth <= tolerance and start is not None:
-            if spans and start - spans[-1][1] <= merge_gap:
-                spans[-1][1] = x
-            else:
-                spans.append([start, x])
+            spans.append((start, x))
             start = None
     if len(spans) < 2:
         # No columns by position: cells are runs of words with wide gaps between them.
         return [_cells_by_gaps(line, merge_gap) for line in lines]
-    bounds = [(a + b) / 2 for (_, a), (b, _) in pairwise(spans)]
+    cells = _assign(lines, spans)
+    # A narrow gap splits columns only where some line has two separate values on either
+    # side; the space in "1 234,50" or "kr 612" does not.
+    keep = [True]
+    for i in range(1, len(spans)):
+        narrow = spans[i][0] - spans[i - 1][1] <= merge_gap
+        keep.append(not narrow or _separates(cells, i))
+    if all(keep):
+        return [[" ".join(cell) for cell in row] for row in cells]
+    merged: list[list[str]] = []
+    for row in cells:
+        out: list[list[str]] = []
+        for i, cell in enumerate(row):
+            if keep[i]:
+                out.append(list(cell))
+            else:
+                out[-1].extend(cell)
+        merged.append([" ".join(cell) for cell in out])
+    return merged
+
+
+_NUMBER_HEAD = re.compile(r"(?:[-(]?\d{1,3}|kr\.?|nok)", re.IGNORECASE)
+_NUMBER_TAIL = re.compile(r"\d{3}(?:[ .,]\d+)*(?:,-|[-)])?")
+
+
+def _separates(cells: list[list[list[str]]], i: int) -> bool:
+    for row in cells:
+        left, right = row[i - 1], row[i]
+        if left and right:
+            pair_is_number = _NUMBER_HEAD.fullmatch(left[-1]) and _NUMBER_TAIL.fullmatch(right[0])
+            if not pair_is_number:
+                return True
+    return False
+
+
+def _assign(lines: Sequence[Sequence[Word]], spans: list[tuple[float, float]]):
+    bounds = [(a[1] + b[0]) / 2 for a, b in pairwise(spans)]
     rows = []
     for line in lines:
         cells: list[list[str]] = [[] for _ in spans]
         for x0, x1, text in line:
             centre = (x0 + x1) / 2
-            column = sum(1 for b in bounds if centre > b)
-            cells[column].append(text)
-        rows.append([" ".join(cell) for cell in cells])
+            cells[sum(1 for b in bounds if centre > b)].append(text)
+        rows.append(cells)
     return rows
 
 

@@ -1,0 +1,235 @@
+"""Writes the committed sample deduction lists in ``fixtures/`` (run it after changing them):
+
+    .venv/bin/python -m trekkportal.submissions.parsers.tests.build_fixtures
+
+Each sample is small and shows the quirks of one real-world export. The ``.xls`` sample
+needs ``xlwt`` (not a project dependency): ``pip install xlwt`` into a scratch directory and
+put it on PYTHONPATH; without it the existing ``.xls`` is kept.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+from trekkportal.lib.identity import K1_WEIGHTS, NinKind, make_valid_nin
+from trekkportal.lib.tests.builders import ods_table
+from trekkportal.lib.xlsx import TEXT, write_xlsx
+from trekkportal.submissions.parsers.tests.pdfs import make_pdf, scanned_pdf
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def new_rule_nin(first9: str = "010190512") -> str:
+    """A number valid only by the 2032 rule."""
+    s = sum(int(d) * w for d, w in zip(first9, K1_WEIGHTS, strict=True)) % 11
+    old = (11 - s) % 11
+    for base in (12, 13, 14):
+        k1 = (base - s) % 11
+        if k1 <= 9 and k1 != old:
+            ten = first9 + str(k1)
+            weights = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+            k2 = (11 - sum(int(d) * w for d, w in zip(ten, weights, strict=True)) % 11) % 11
+            if k2 != 10:
+                return ten + str(k2)
+    return new_rule_nin(str(int(first9) + 1).zfill(9))
+
+
+# Valid numbers for the samples (made up, valid check digits).
+ASE = make_valid_nin(dt.date(1980, 5, 17))  # 17058012327
+PER = make_valid_nin(dt.date(1975, 1, 3))  # 03017512306: Excel drops the leading zero
+KARI = make_valid_nin(dt.date(1990, 2, 8))  # 08029012343
+DNR = make_valid_nin(dt.date(1985, 3, 4), kind=NinKind.DNR)
+HNR = make_valid_nin(dt.date(1985, 3, 4), kind=NinKind.HNR)
+SYNTH = make_valid_nin(dt.date(1992, 6, 30), kind=NinKind.SYNTHETIC)
+NEW = new_rule_nin()
+ZERO = make_valid_nin(dt.date(1999, 7, 5))  # 0507..., typed as text without its zero
+BAD = ASE[:10] + str((int(ASE[10]) + 1) % 10)  # wrong check digit
+
+
+def xlsx_payroll() -> bytes:
+    """Title rows before the header, numbers as numbers, a dropped zero, a totals row."""
+    rows = [
+        ("Trekkliste fagforeningskontingent", None, None, None, None),
+        ("Bedrift AS, oktober 2026", None, None, None, None),
+        (None, None, None, None, None),
+        ("Ansattnr.", "Etternavn", "Fornavn", "Fødselsnr", "Trekk (kr)", "Periode"),
+        (101, "Ørn", "Åse", int(ASE), Decimal("612.50"), "10.2026"),
+        (102, "Ås", "Per", int(PER), 612, "10.2026"),
+        (103, "Nordmann", "Kari", KARI, Decimal("1234.5"), "10.2026"),
+        (None, None, None, None, None, None),
+        ("Sum", None, None, None, Decimal("2459.00"), None),
+    ]
+    return write_xlsx([("Oktober", rows)], header_rows=0)
+
+
+def xlsx_quirks() -> bytes:
+    """Every identity-number kind, errors, dates as serial numbers, split amounts."""
+    rows = [
+        ("Fødselsnummer", "Navn", "Fødselsdato", "Forbund", "Klubb", "Trekk", "Grunnlag"),
+        (DNR, "D-nummer", None, 400, 100, 500, 35_000),
+        (HNR, "H-nummer", None, 400, 100, 500, 35_000),
+        (SYNTH, "Syntetisk", None, 400, 100, 500, 35_000),
+        (NEW, "Ny regel", None, 400, 100, 500, 35_000),
+        (BAD, "Feil kontroll", None, 400, 100, 500, 35_000),
+        (ASE, "Dobbel", None, 400, 100, 500, 35_000),
+        (ASE, "Dobbel igjen", None, 400, 100, 500, 35_000),
+        (KARI, "Null", None, 0, 0, 0, 35_000),
+        (PER, "Negativ", None, -400, -100, -500, 35_000),
+        (None, "Uten fnr", 29_000.0, 400, 100, 500, 35_000),  # serial date 25.05.1979
+        (None, "Umulig dato", "31.02.1980", 400, 100, 500, 35_000),
+        (None, "Fremtidig", "01.01.2099", 400, 100, 500, 35_000),
+        (ZERO[1:], "Tekst med null borte", None, 400, 100, 500, 35_000),
+        (None, "Feil sum", None, 400, 100, 600, 35_000),
+    ]
+    return write_xlsx([("Ark1", rows)], column_styles=(TEXT,), raw=True)
+
+
+def ods_sample() -> bytes:
+    return ods_table(
+        [
+            ("Medlemsnr", "Navn", "Personnummer", "Beløp"),
+            ("M-1", "Åse Ørn", ASE, 612.5),
+            ("M-2", "Per Ås", float(int(PER)), 612.0),
+        ]
+    )
+
+
+def csv_cp1252() -> bytes:
+    text = (
+        "Navn;Fødselsnummer;Grunnlag;Kontingent\r\n"
+        f"Åse Ørn;{ASE[:6]} {ASE[6:]};45 000,00;kr 612,-\r\n"
+        f"Per Ås;{PER};1.234,50;(12,00)\r\n"
+        f'Kari Ærlig;{KARI};"40 000";612,14-\r\n'
+        "Totalt;;;1 212,00\r\n"
+    )
+    return text.encode("cp1252")
+
+
+def txt_utf8_bom_tab() -> bytes:
+    text = f"FNR\tNAVN\tBELØP\n{ASE}\tÅse Ørn\t612,50\n{KARI}\tKari Ærlig\t612,50\n"
+    return codecs.BOM_UTF8 + text.encode("utf-8")
+
+
+def txt_utf16() -> bytes:
+    text = f"Fødselsnummer\tNavn\tTrekk\r\n{ASE}\tÅse Ørn\t612,50\r\n{KARI}\tKari Ærlig\t100\r\n"
+    return text.encode("utf-16")
+
+
+def txt_fixed_width() -> bytes:
+    lines = [
+        "BEDRIFT AS                    TREKKLISTE 10/2026",
+        "",
+        "ANSATTNR FØDSELSNR   NAVN                      GRUNNLAG     TREKK",
+        f"     101 {ASE} Åse Ørn                  45 000,00    612,50",
+        f"     102 {PER} Per Ås                    1 234,50     12,00",
+        f"     103 {KARI} Kari Ærlig               40 000,00  1 612,14",
+        "",
+        "SUM".ljust(57) + "2 236,64",
+    ]
+    return "\r\n".join(lines).encode("cp1252")
+
+
+def csv_pipe_cr() -> bytes:
+    """Old Mac line endings (CR only) and a pipe delimiter."""
+    return f"fnr|navn|trekk\r{ASE}|Åse|10\r{KARI}|Kari|20\r".encode()
+
+
+def csv_comma_quoted() -> bytes:
+    return (
+        "Employee no,Name,National ID number,Dues\n"
+        f'1,"Ørn, Åse",{ASE},"612,50"\n'
+        f'2,"Ås, Per",{PER},612.00\n'
+    ).encode()
+
+
+def csv_birthdate_name() -> bytes:
+    return (
+        "Etternavn;Fornavn;Fødselsdato;Trekk;Periode\n"
+        "Ørn;Åse;17.05.1980;612,50;1026\n"
+        "Ås;Per;03.01.75;612,50;okt 2026\n"
+        "Nordmann;Kari;1990-02-08;612,50;2026-10\n"
+    ).encode()
+
+
+def pdf_text() -> bytes:
+    page1 = [
+        "Bedrift AS - trekkliste oktober 2026",
+        "",
+        "Fødselsnummer  Navn                 Trekk",
+        f"{ASE}    Åse Ørn              612,50",
+        f"{PER}    Per Ås             1 234,00",
+    ]
+    page2 = [
+        "Fødselsnummer  Navn                 Trekk",
+        f"{KARI}    Kari Ærlig           100,00",
+        "",
+        "Sum                              1 946,50",
+    ]
+    return make_pdf([page1, page2])
+
+
+def pdf_ruled() -> bytes:
+    lines = [
+        "Fødselsnummer  Navn          Trekk",
+        f"{ASE}    Åse Ørn        612,50",
+        f"{KARI}    Kari Ærlig     100,00",
+    ]
+    return make_pdf([lines], rule_columns=[0, 14, 29, 36])
+
+
+def xls_sample() -> bytes | None:
+    try:
+        import xlwt
+    except ImportError:
+        return None
+    import io
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Ark1")
+    rows = [
+        ("Fødselsnummer", "Navn", "Trekk"),
+        (float(int(PER)), "Per Ås", 612.5),
+        (ASE, "Åse Ørn", 612.5),
+    ]
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+SAMPLES = {
+    "payroll.xlsx": xlsx_payroll,
+    "quirks.xlsx": xlsx_quirks,
+    "sample.ods": ods_sample,
+    "windows-1252.csv": csv_cp1252,
+    "utf8-bom-tab.txt": txt_utf8_bom_tab,
+    "utf16.txt": txt_utf16,
+    "fixed-width.txt": txt_fixed_width,
+    "pipe-cr.txt": csv_pipe_cr,
+    "comma-quoted.csv": csv_comma_quoted,
+    "birthdate-name.csv": csv_birthdate_name,
+    "text.pdf": pdf_text,
+    "ruled.pdf": pdf_ruled,
+    "scanned.pdf": scanned_pdf,
+    "biff8.xls": xls_sample,
+}
+
+
+def main() -> None:
+    FIXTURES.mkdir(exist_ok=True)
+    for name, build in SAMPLES.items():
+        data = build()
+        if data is None:
+            print(f"kept {name} (builder unavailable)")
+            continue
+        (FIXTURES / name).write_bytes(data)
+        print(f"wrote {name} ({len(data)} bytes)")
+
+
+if __name__ == "__main__":
+    main()
