@@ -94,8 +94,10 @@ class JobFunction:
         max_attempts: int = 5,
         priority: int = 0,
         schedule: Daily | None = None,
+        timeout: float | None = None,
     ) -> None:
         self.func = func
+        self.timeout = timeout
         self.name = name or f"{func.__module__}.{func.__qualname__}"
         self.max_attempts = max_attempts
         self.priority = priority
@@ -136,15 +138,23 @@ def job(
     max_attempts: int = 5,
     priority: int = 0,
     schedule: Daily | None = None,
+    timeout: float | None = None,
 ) -> Any:
     """Register a function as a job: ``@job`` or ``@job(max_attempts=3, priority=10)``.
 
-    A higher ``priority`` runs first among due jobs.
+    A higher ``priority`` runs first among due jobs. ``timeout`` (seconds, default
+    ``JOBS_TIMEOUT_SECONDS``) stops a run that takes longer with ``JobTimeout`` (counted as
+    a failed try) — in ``run_worker``, not in ``run_pending``.
     """
 
     def register(f: Callable[..., Any]) -> JobFunction:
         job_function = JobFunction(
-            f, name=name, max_attempts=max_attempts, priority=priority, schedule=schedule
+            f,
+            name=name,
+            max_attempts=max_attempts,
+            priority=priority,
+            schedule=schedule,
+            timeout=timeout,
         )
         _REGISTRY[job_function.name] = job_function
         return job_function

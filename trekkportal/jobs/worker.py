@@ -38,6 +38,10 @@ logger = logging.getLogger("trekkportal.jobs")
 _ELEVEN_DIGITS = re.compile(r"(?<!\d)(\d{6})\s?\d{5}(?!\d)")
 
 
+class JobTimeout(Exception):
+    """Raised inside a job that ran longer than its timeout (a failed try)."""
+
+
 class WorkerInterrupted(BaseException):
     """Raised inside a running job when the worker must stop now (second signal or the
     shutdown grace period ran out); the job is released for another worker."""
@@ -243,6 +247,7 @@ class Worker:
         self.stopping = threading.Event()
         self.busy = False
         self._next_schedule_check = 0.0
+        self.use_alarm = False  # set when the signal handlers are installed (main thread)
 
     # signals -------------------------------------------------------------------------
     def install_signal_handlers(self) -> None:
@@ -250,6 +255,7 @@ class Worker:
         signal.signal(signal.SIGINT, self._on_signal)
         if hasattr(signal, "SIGALRM"):
             signal.signal(signal.SIGALRM, self._on_alarm)
+            self.use_alarm = True
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         if self.stopping.is_set():
@@ -260,14 +266,28 @@ class Worker:
             logger.info("worker %s: stopping after the current job (at most %ss)",
                         self.id, self.grace)  # fmt: skip
             if hasattr(signal, "alarm"):
-                signal.alarm(max(int(self.grace), 1))
+                timeout_left = signal.alarm(0)
+                grace = max(int(self.grace), 1)
+                signal.alarm(min(grace, timeout_left) if timeout_left else grace)
         else:
             logger.info("worker %s: stopping", self.id)
 
     def _on_alarm(self, signum: int, frame: Any) -> None:
-        if self.busy:
+        if not self.busy:
+            return
+        if self.stopping.is_set():
             logger.warning("worker %s: grace period over, releasing the job", self.id)
             raise WorkerInterrupted
+        raise JobTimeout("the job ran longer than its timeout")
+
+    def _timeout_for(self, job: Job) -> int:
+        try:
+            timeout = queue.get_job_function(job.name).timeout
+        except Exception:
+            return 0  # unknown job: execute() records the failure
+        if timeout is None:
+            timeout = float(_setting("JOBS_TIMEOUT_SECONDS", 900))
+        return max(int(timeout + 0.999), 1) if timeout else 0
 
     # loop ----------------------------------------------------------------------------
     def run_once(self) -> bool:
@@ -280,10 +300,15 @@ class Worker:
         if job is None:
             return False
         self.busy = True
+        timeout = self._timeout_for(job) if self.use_alarm else 0
         try:
+            if timeout:
+                signal.alarm(timeout)
             execute(job, self.id)
         finally:
-            self.busy = False
+            self.busy = False  # first: a late alarm now finds nothing to interrupt
+            if self.use_alarm:
+                signal.alarm(0)
             close_old_connections()
         return True
 

@@ -46,3 +46,8 @@ def hang_on_first_try(*, marker: str) -> None:
     Path(marker + f".try{running.attempts}").write_text(str(os.getpid()))
     if running.attempts == 1:
         time.sleep(600)
+
+
+@job(max_attempts=1, timeout=1)
+def takes_too_long(*, seconds: float = 600) -> None:
+    time.sleep(seconds)

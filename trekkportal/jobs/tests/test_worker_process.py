@@ -27,7 +27,7 @@ from . import sample_jobs
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
-JOB_COLUMNS = "id, name, status, attempts, locked_by"
+JOB_COLUMNS = "id, name, status, attempts, locked_by, last_error"
 
 
 class SharedDatabase:
@@ -67,7 +67,7 @@ class SharedDatabase:
         return list(
             Job.objects.filter(name=name)
             .order_by("id")
-            .values("id", "name", "status", "attempts", "locked_by")
+            .values("id", "name", "status", "attempts", "locked_by", "last_error")
         )
 
 
@@ -229,3 +229,20 @@ def test_a_job_longer_than_its_lease_keeps_it_through_the_heartbeat(
 
     assert len(out.read_text().splitlines()) == 1  # the idle worker never took it over
     assert shared_db.jobs(name)[0]["attempts"] == 1
+
+
+def test_a_job_that_runs_past_its_timeout_is_stopped_and_counted_as_a_failed_try(
+    shared_db, start_worker, tmp_path
+):
+    sample_jobs.takes_too_long.enqueue()
+    shared_db.publish()
+    name = sample_jobs.takes_too_long.name
+
+    worker = start_worker()
+    wait_for(lambda: shared_db.jobs(name)[0]["status"] == "failed", what="the timeout")
+
+    [job] = shared_db.jobs(name)
+    assert job["last_error"].startswith("JobTimeout")
+    assert worker.poll() is None  # the worker itself carries on
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(30) == 0, logs(tmp_path)
