@@ -413,3 +413,41 @@ def test_it_refuses_a_post_without_csrf_token(employer_a):
     response = post(client, [upload("a.csv", CSV)])
     assert response.status_code == 403
     assert not Submission.objects.exists()
+
+
+def test_the_slower_of_two_simultaneous_posts_returns_the_first_submission(
+    employer_a, company_a, settings, monkeypatch
+):
+    from trekkportal.lib.periods import Period
+    from trekkportal.submissions import services
+
+    key = uuid.uuid4()
+    real_check_files = services.check_files
+
+    def the_other_click_commits_meanwhile(files):
+        kinds = real_check_files(files)
+        monkeypatch.setattr(services, "check_files", real_check_files)
+        services.submit_list(
+            company=company_a,
+            period=Period(2026, 10),
+            files=[upload("a.csv", CSV)],
+            comment="",
+            contact_email=employer_a.email,
+            acting_user=employer_a,
+            idempotency_key=key,
+        )
+        return kinds
+
+    monkeypatch.setattr(services, "check_files", the_other_click_commits_meanwhile)
+    submission = services.submit_list(
+        company=company_a,
+        period=Period(2026, 10),
+        files=[upload("a.csv", CSV)],
+        comment="",
+        contact_email=employer_a.email,
+        acting_user=employer_a,
+        idempotency_key=key,
+    )
+    assert Submission.objects.get() == submission
+    assert len(stored_files(settings)) == 1  # the slower request's file was removed
+    assert OutboxMessage.objects.count() == 1
