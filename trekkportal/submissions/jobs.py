@@ -34,9 +34,14 @@ def parse_submitted_file(*, submitted_file_id: int) -> None:
     submitted_file = SubmittedFile.objects.filter(pk=submitted_file_id).first()
     if submitted_file is None or submitted_file.state in FINISHED:
         return
-    SubmittedFile.objects.filter(pk=submitted_file_id).update(state=SubmittedFile.State.PARSING)
-    with local_copy(submitted_file.storage_name) as path:
-        result = parse_safely(path, submitted_file.original_name)
+    files = SubmittedFile.objects.filter(pk=submitted_file_id)
+    files.update(state=SubmittedFile.State.PARSING)
+    try:
+        with local_copy(submitted_file.storage_name) as path:
+            result = parse_safely(path, submitted_file.original_name)
+    except Exception:
+        files.update(state=SubmittedFile.State.RECEIVED)  # honest while the job retries
+        raise
     record_parse_result(submitted_file=submitted_file, parsed=result)
 
 
