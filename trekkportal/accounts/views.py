@@ -137,8 +137,10 @@ def nda(request):
     if request.method == "POST" and form.is_valid():
         accept_nda(request=request, version=version)
         return redirect(next_url)
+    # No company switcher or tabs before the NDA: nothing of the portal shows yet.
+    context = {"form": form, "version": version, "next": next_url}
     return render(
-        request, "accounts/nda.html", {"form": form, "version": version, "next": next_url}
+        request, "accounts/nda.html", {**context, "companies": [], "active_company": None}
     )
 
 

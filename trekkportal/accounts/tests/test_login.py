@@ -236,3 +236,29 @@ def test_passwords_are_stored_with_argon2id_or_strong_pbkdf2():
     assert encoded.startswith("argon2$argon2id$")
     assert "django.contrib.auth.hashers.PBKDF2PasswordHasher" in hashers
     assert PBKDF2PasswordHasher.iterations >= 600_000
+
+
+def test_staff_required_lets_only_staff_with_a_second_factor_through(rf, client, employer_a, staff):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.http import Http404, HttpResponse
+
+    from conftest import log_in_client
+    from trekkportal.accounts.decorators import staff_required
+
+    @staff_required
+    def back_office(request):
+        return HttpResponse("ok")
+
+    def request_for(user, *, second_factor: bool):
+        log_in_client(client, user, second_factor=second_factor)
+        request = rf.get("/backoffice/")
+        request.user = user
+        request.session = SessionStore(client.session.session_key)
+        return request
+
+    with pytest.raises(Http404):
+        back_office(request_for(employer_a, second_factor=True))
+    response = back_office(request_for(staff, second_factor=False))
+    assert response.status_code == 302
+    assert response.url == reverse("staff_second_factor")
+    assert back_office(request_for(staff, second_factor=True)).content == b"ok"

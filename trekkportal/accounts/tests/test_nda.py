@@ -157,3 +157,10 @@ def test_the_gate_costs_at_most_one_query_once_accepted(client_a, django_assert_
     request.user = None
     with django_assert_max_num_queries(1):
         assert nda_accepted(request)
+
+
+def test_the_nda_page_shows_no_company_switcher_or_tabs(fresh_client, company_a):
+    html = fresh_client.get(reverse("nda")).content.decode()
+    assert 'id="company-switch"' not in html
+    assert company_a.name not in html
+    assert "Logg ut" in html
