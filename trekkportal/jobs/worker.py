@@ -79,6 +79,8 @@ def _claimable(now: dt.datetime) -> Q:
 def claim(worker_id: str, *, now: dt.datetime | None = None) -> Job | None:
     """Take the next due job for ``worker_id``, or None. Never gives one job to two workers."""
     fixed_now = now
+    if not Job.objects.filter(_claimable(fixed_now or timezone.now())).exists():
+        return None  # idle: a plain read, no write lock (SQLite takes one per transaction)
     for _ in range(20):  # a few rounds when other workers snatch our candidates
         now = fixed_now or timezone.now()
         with transaction.atomic():

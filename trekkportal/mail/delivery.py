@@ -5,6 +5,12 @@ is tried again later; after the last try it is ``failed`` (admin: "Send again").
 already ``sent`` is never sent again. The Message-ID is fixed when queued, so in the rare
 case of a worker killed between the SMTP server's "OK" and the database update, the copy
 that follows carries the same Message-ID.
+
+Where mail goes is ``EMAIL_URL`` (settings.py): the console by default. To see real
+messages in development, run a local SMTP catcher and point the portal at it::
+
+    .venv/bin/python -m aiosmtpd -n -l 127.0.0.1:1025      # prints every message it gets
+    EMAIL_URL=smtp://127.0.0.1:1025 python3 dev.py start
 """
 
 from __future__ import annotations
