@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import make_msgid
+from django.db import transaction
 
 from .models import OutboxMessage
 from .rendering import render_email
@@ -40,7 +41,14 @@ def queue_email(
 
     language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
     rendered = render_email(template_name, context, language=language)
-    message = OutboxMessage.objects.create(
+    with transaction.atomic():  # the message and its delivery job: both or neither
+        message = _create(to, template_name, language, company, rendered)
+        deliver_email.enqueue(message_id=message.pk)
+    return message
+
+
+def _create(to, template_name, language, company, rendered) -> OutboxMessage:
+    return OutboxMessage.objects.create(
         template_name=template_name,
         to=to,
         language=language,
@@ -50,5 +58,3 @@ def queue_email(
         body_html=rendered.html,
         message_id=make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "localhost"),
     )
-    deliver_email.enqueue(message_id=message.pk)
-    return message
