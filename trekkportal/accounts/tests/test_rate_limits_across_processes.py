@@ -8,23 +8,41 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 WORKER = [sys.executable, "-m", "trekkportal.accounts.tests.ratelimit_worker"]
-EMAIL = "delt@alfa.example"
+RUN = uuid.uuid4().hex[:8]
+EMAIL = f"delt-{RUN}@alfa.example"
 
 
-@pytest.fixture(scope="module")
-def shared_database(tmp_path_factory):
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_reachable() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="module", params=["database-cache", "redis"])
+def shared_database(request, tmp_path_factory):
+    """A file database both worker processes use, and the cache under test: the default
+    (the database cache) or Redis (CACHE_URL), as in the scale-out profile."""
+    if request.param == "redis" and not redis_reachable():
+        pytest.skip(f"No Redis at {REDIS_URL}")
     var = tmp_path_factory.mktemp("shared-var")
     env = {
         **os.environ,
         "TREKKPORTAL_VAR_DIR": str(var),
         "DATABASE_URL": f"sqlite:///{var / 'db.sqlite3'}",
-        "CACHE_URL": "",
+        "CACHE_URL": REDIS_URL if request.param == "redis" else "",
         "REDIS_URL": "",
         "LOG_LEVEL": "WARNING",
     }
@@ -61,8 +79,8 @@ def test_failed_logins_are_counted_across_two_processes(shared_database):
 
 
 def test_code_requests_are_counted_across_two_processes(shared_database):
-    first = run(shared_database, "code_requests", "ny@alfa.example", 2)
-    second = run(shared_database, "code_requests", "ny@alfa.example", 2)
+    first = run(shared_database, "code_requests", f"ny-{RUN}@alfa.example", 2)
+    second = run(shared_database, "code_requests", f"ny-{RUN}@alfa.example", 2)
     assert first["results"] == [302, 302]
     assert second["results"] == [302, 429]  # 3 per address per 10 minutes
 
@@ -71,7 +89,8 @@ def test_the_check_would_catch_a_per_process_cache(shared_database):
     # Control: with a per-process (local memory) cache each worker counts on its own, so
     # the limit multiplies by the number of workers. The tests above would fail.
     env = {**shared_database, "CACHE_URL": "locmemcache://"}
-    run(env, "create_user", "kontroll@alfa.example", 0)
-    first = run(env, "wrong_logins", "kontroll@alfa.example", 3)
-    second = run(env, "wrong_logins", "kontroll@alfa.example", 3)
+    address = f"kontroll-{RUN}-{shared_database['CACHE_URL'] != ''}@alfa.example"
+    run(env, "create_user", address, 0)
+    first = run(env, "wrong_logins", address, 3)
+    second = run(env, "wrong_logins", address, 3)
     assert first["results"] == second["results"] == ["wrong", "wrong", "wrong"]
