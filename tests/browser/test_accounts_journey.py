@@ -161,3 +161,32 @@ def test_union_staff_log_in_with_a_second_factor_before_the_admin(page, staff):
     page.get_by_role("button", name="Ok").click()
     page.goto("/admin/")
     assert page.get_by_role("link", name=re.compile("Brukere|Users")).first.is_visible()
+
+
+def test_union_staff_without_a_second_factor_set_up_totp_first(page, staff):
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    log_in(page, staff.email, "a-long-test-passphrase-2026")
+    page.wait_for_url("**/taushetserklaering/**")
+    page.get_by_label("Jeg har gjort meg kjent med").check()
+    page.get_by_role("button", name="Ok").click()
+    page.goto("/admin/")
+
+    page.wait_for_url("**/konto/totp/")
+    assert_accessible(page)
+    page.get_by_role("link", name="Ta i bruk en autentiseringsapp").click()
+    page.wait_for_url("**/konto/reautentiser/**")  # adding a factor asks for the password
+    assert_accessible(page)
+    page.get_by_label("Passord").fill("a-long-test-passphrase-2026")
+    page.keyboard.press("Enter")
+
+    page.wait_for_url("**/konto/2fa/totp/activate/")
+    assert_accessible(page)
+    secret = page.locator("#authenticator_secret").input_value()
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+    page.locator("input[name=code]").fill(code)
+    page.locator("input[name=code]").press("Enter")
+    page.wait_for_url("**/konto/2fa/recovery-codes/")
+    page.goto("/admin/")
+    assert page.get_by_role("link", name=re.compile("Brukere|Users")).first.is_visible()
