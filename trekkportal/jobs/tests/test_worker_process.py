@@ -89,6 +89,7 @@ def start_worker(shared_db, tmp_path):
             "EMAIL_URL": "consolemail://",
             "CONN_MAX_AGE": "0",
             "LOG_LEVEL": "INFO",
+            "PGAPPNAME": "trekkportal-test-worker",  # libpq: names the workers' connections
             **env_overrides,
         }
         log = (tmp_path / f"worker-{len(processes)}.log").open("w")
@@ -244,5 +245,34 @@ def test_a_job_that_runs_past_its_timeout_is_stopped_and_counted_as_a_failed_try
     [job] = shared_db.jobs(name)
     assert job["last_error"].startswith("JobTimeout")
     assert worker.poll() is None  # the worker itself carries on
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(30) == 0, logs(tmp_path)
+
+
+@pytest.mark.skipif(
+    "sqlite" in settings.DATABASES["default"]["ENGINE"],
+    reason="Dropping a server-side connection needs a database server (PostgreSQL).",
+)
+def test_the_worker_survives_its_database_connection_being_dropped(
+    shared_db, start_worker, tmp_path
+):
+    out = tmp_path / "lines.txt"
+    shared_db.publish()
+    name = sample_jobs.append_line.name
+    worker = start_worker(CONN_MAX_AGE="600")  # keep (and so lose) a persistent connection
+    wait_for(lambda: "started" in logs(tmp_path), what="the worker to start")
+    time.sleep(0.5)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = %s",
+            ["trekkportal-test-worker"],
+        )
+        assert cursor.fetchall()  # the worker's connection was there, and is gone
+    sample_jobs.append_line.enqueue(path=str(out))
+
+    wait_for(lambda: shared_db.jobs(name)[0]["status"] == "done", what="the job after the drop")
+    assert worker.poll() is None
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(30) == 0, logs(tmp_path)
