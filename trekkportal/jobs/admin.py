@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from .models import Job, ScheduledRun
 
@@ -25,8 +25,7 @@ class JobAdmin(admin.ModelAdmin):
         )
         self.message_user(
             request,
-            ngettext("%(count)d job queued again.", "%(count)d jobs queued again.", count)
-            % {"count": count},
+            gettext("Jobs queued again: %(count)d") % {"count": count},
             messages.SUCCESS,
         )
 

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.db import transaction
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from .delivery import deliver_email
 from .models import OutboxMessage, Reminder
@@ -36,8 +36,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
                 count += 1
         self.message_user(
             request,
-            ngettext("%(count)d e-mail queued again.", "%(count)d e-mails queued again.", count)
-            % {"count": count},
+            gettext("E-mails queued again: %(count)d") % {"count": count},
             messages.SUCCESS,
         )
 
