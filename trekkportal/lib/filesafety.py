@@ -29,6 +29,7 @@ import re
 import struct
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, BinaryIO
@@ -256,7 +257,12 @@ def inspect_file(
     actual = _sniff(data)
 
     if actual == "zip":
-        kind = _inspect_zip(data, limits)
+        try:
+            kind = _inspect_zip(data, limits)
+        except UnsafeFile:
+            raise
+        except Exception as exc:  # any other way a damaged zip can fail: refuse it
+            raise UnsafeFile("corrupt") from exc
         return _agree(claimed, kind)
     if actual == "ole":
         return _agree(claimed, _inspect_ole(data))
@@ -391,7 +397,14 @@ def _read_head(zf: zipfile.ZipFile, name: str, limits: Limits) -> bytes:
     try:
         with zf.open(name) as fh:
             return fh.read(limits.prolog_bytes)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+    ) as exc:
         raise UnsafeFile("corrupt") from exc
     except RuntimeError as exc:  # "File is encrypted, password required"
         raise UnsafeFile("encrypted") from exc

@@ -8,6 +8,7 @@ Spreadsheets keep typed cells (float, date, str); text and PDF give strings.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import re
@@ -60,6 +61,8 @@ def read_spreadsheet(data: bytes, *, max_rows: int = MAX_ROWS) -> Table:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         metadata = workbook.sheets_metadata
+    except MemoryError:
+        raise
     except Exception as exc:  # calamine raises its own error types for every kind of damage
         raise _spreadsheet_error(exc) from exc
     first_table: Table | None = None
@@ -75,7 +78,7 @@ def read_spreadsheet(data: bytes, *, max_rows: int = MAX_ROWS) -> Table:
             for _ in range(start_row):  # iter_rows starts at row 1 even when the data does not
                 next(rows, None)
             table = Table.of(rows, first_row=start_row + 1, sheet=meta.name)
-        except TooManyRows:
+        except (TooManyRows, MemoryError):
             raise
         except Exception as exc:
             raise _spreadsheet_error(exc) from exc
@@ -89,7 +92,20 @@ def read_spreadsheet(data: bytes, *, max_rows: int = MAX_ROWS) -> Table:
     return first_table
 
 
+def _out_of_memory(exc: BaseException | None) -> bool:
+    """A MemoryError somewhere in the chain (pdfminer wraps it in its own exception)."""
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, MemoryError) or "unable to allocate" in str(exc).lower():
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
 def _spreadsheet_error(exc: BaseException) -> ParseError:
+    if _out_of_memory(exc):
+        raise MemoryError from exc
     text = str(exc).lower()
     if "password" in text or "encrypt" in text:
         return ParseError("encrypted")
@@ -319,9 +335,11 @@ def read_pdf(data: bytes, *, max_pages: int = MAX_PDF_PAGES, max_rows: int = MAX
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
+    except MemoryError:
+        raise
     except Exception as exc:
         raise ParseError("corrupt") from exc
-    with pdf:
+    try:
         try:
             pages = pdf.pages
             if len(pages) > max_pages:
@@ -340,10 +358,15 @@ def read_pdf(data: bytes, *, max_pages: int = MAX_PDF_PAGES, max_rows: int = MAX
                     text_lines.extend(_word_lines(page))
                 if len(rows) + len(text_lines) > max_rows + HEADER_SEARCH_ROWS:
                     raise TooManyRows(max_rows)
-        except (ParseError, TooManyRows):
+        except (ParseError, TooManyRows, MemoryError):
             raise
         except Exception as exc:  # pdfminer raises many kinds of errors on damaged PDFs
+            if _out_of_memory(exc):
+                raise MemoryError from exc
             raise ParseError("corrupt") from exc
+    finally:
+        with contextlib.suppress(Exception):  # closing a damaged PDF may fail again
+            pdf.close()
     if not has_text:
         raise ParseError("pdf_no_text")
     if find_header(rows[:HEADER_SEARCH_ROWS]) is None and text_lines:

@@ -8,6 +8,7 @@ slower, general code (``trekkportal.lib.identity`` for identity numbers).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -177,7 +178,7 @@ def to_period(value: object, *, today: dt.date) -> str | None:
     if isinstance(value, dt.date):
         return f"{value.year:04d}-{value.month:02d}"
     if isinstance(value, float | int) and not isinstance(value, bool):
-        if value != int(value):
+        if not math.isfinite(value) or value != int(value):
             raise BadPeriod(str(value))
         value = str(int(value))
     if not isinstance(value, str):

@@ -99,3 +99,63 @@ def scanned_pdf() -> bytes:
         f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     )
     return bytes(out)
+
+
+def assemble(objects: list[bytes]) -> bytes:
+    """A PDF from numbered object bodies (1 must be the catalog)."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for off in offsets:
+        out += f"{off:010d} 00000 n \n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    ).encode()
+    return bytes(out)
+
+
+def bomb_pdf(inflated_mb: int = 400) -> bytes:
+    """A page whose content stream inflates from a few hundred kB to ``inflated_mb``."""
+    import zlib
+
+    compressor = zlib.compressobj(9)
+    chunk = b" " * (1024 * 1024)
+    stream = b"".join(compressor.compress(chunk) for _ in range(inflated_mb)) + compressor.flush()
+    return assemble(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+            b"<< /Length "
+            + str(len(stream)).encode()
+            + b" /Filter /FlateDecode >>\nstream\n"
+            + stream
+            + b"\nendstream",
+        ]
+    )
+
+
+def loop_pdf() -> bytes:
+    """A page tree whose node lists itself as its own kid."""
+    return assemble(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
+            b"<< /Type /Pages /Parent 2 0 R /Kids [3 0 R 2 0 R] /Count 1 >>",
+        ]
+    )
+
+
+def javascript_pdf(lines: list[str]) -> bytes:
+    """A text PDF that also carries JavaScript to run on open (it must never run)."""
+    base = make_pdf([lines])
+    return base.replace(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Catalog /Pages 2 0 R "
+        b"/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >> >>",
+        1,
+    )

@@ -1,0 +1,56 @@
+"""parse_safely: the same result as parse, through a child process that cannot hurt us."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from trekkportal.submissions.parsers import ParseFailure, parse, parse_safely
+from trekkportal.submissions.parsers.sandbox import decode, encode
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TODAY = dt.date(2026, 11, 27)
+
+
+def test_it_gives_the_same_result_as_parsing_in_process():
+    for name in ("quirks.xlsx", "windows-1252.csv", "birthdate-name.csv"):
+        inside = parse(FIXTURES / name, name, today=TODAY)
+        outside = parse_safely(FIXTURES / name, name, today=TODAY)
+        assert outside == inside, name
+
+
+def test_the_wire_format_is_json_not_pickle():
+    result = parse(FIXTURES / "quirks.xlsx", "quirks.xlsx", today=TODAY)
+    wire = json.dumps(encode(result))
+    assert decode(json.loads(wire)) == result
+    assert decode(encode(ParseFailure("memory"))) == ParseFailure("memory")
+
+
+def test_a_child_that_answers_garbage_is_a_crash(monkeypatch):
+    import subprocess
+
+    real = subprocess.Popen
+
+    def fake(args, **kw):
+        return real(["printf", "not json"], **{**kw, "stdin": subprocess.PIPE})
+
+    monkeypatch.setattr(subprocess, "Popen", fake)
+    assert parse_safely(FIXTURES / "quirks.xlsx", "quirks.xlsx") == ParseFailure("crashed")
+
+
+def test_a_child_killed_by_a_signal_is_a_crash(monkeypatch):
+    import subprocess
+
+    real = subprocess.Popen
+
+    def fake(args, **kw):
+        return real(["sh", "-c", "kill -SEGV $$"], **kw)
+
+    monkeypatch.setattr(subprocess, "Popen", fake)
+    result = parse_safely(FIXTURES / "quirks.xlsx", "quirks.xlsx")
+    assert result.code == "crashed"
+
+
+def test_an_unsafe_file_is_refused_in_the_child(tmp_path):
+    path = tmp_path / "x"
+    path.write_bytes(b"")
+    assert parse_safely(path, "tom.xlsx") == ParseFailure("empty")
