@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from trekkportal.accounts.admin_security import secure_admin
+from trekkportal.submissions.template_views import download_template
 
 urlpatterns = [
     # login, logout, activation, forgotten password, NDA, staff TOTP (issue "Accounts")
@@ -11,6 +12,7 @@ urlpatterns = [
     path("admin/", secure_admin(admin.site).urls),
     path("", include("trekkportal.portal.urls")),
     path("", include("trekkportal.submissions.urls")),
+    path("mal/trekkliste.xlsx", download_template, name="list_template"),
 ]
 
 handler400 = "trekkportal.portal.errors.bad_request"
