@@ -191,8 +191,8 @@ def _limit_self(timeout_s: float, memory_mb: int) -> None:
 
 def child_main() -> None:
     request = json.loads(sys.stdin.buffer.read())
-    # Import the readers before the limit, so it counts only the work on the file.
-    import pdfplumber  # noqa: F401
+    # Import the spreadsheet reader before the limit, so it counts only the work on the
+    # file (pdfplumber is imported only for PDFs; its import counts against the limit).
     import python_calamine  # noqa: F401
 
     from trekkportal.submissions.parsers.core import parse

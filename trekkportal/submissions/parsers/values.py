@@ -12,7 +12,7 @@ import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from trekkportal.lib.identity import InvalidNin, parse_nin
+from trekkportal.lib.identity import K1_WEIGHTS, K2_WEIGHTS, InvalidNin, parse_nin
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 _MAX_SERIAL = 2_958_465  # 9999-12-31
@@ -225,34 +225,41 @@ _SAFE_DDMM = frozenset(
     for dd in (0, 40)
     for mm in (0, 40, 80)
 )
-_ZERO = ord("0")
-_K1_OFFSET = 45 * _ZERO  # sum of the k1 weights (3+7+6+1+8+9+4+5+2) times ord("0")
-_K2_OFFSET = 41 * _ZERO  # sum of the k2 weights times ord("0")
+
+
+def _chunk_table(start: int, size: int) -> dict[str, int]:
+    """Partial weighted sums of the digits at ``start``..``start+size``, both packed in one
+    int: the k1 sum in the low 12 bits, the k2 sum above them."""
+    w1 = (*K1_WEIGHTS, 1, 0)  # the k1 check: sum of digits 0-9 times these, mod 11
+    w2 = (*K2_WEIGHTS, 1)  # the k2 check: sum of digits 0-10 times these, mod 11
+    table = {}
+    for n in range(10**size):
+        digits = f"{n:0{size}d}"
+        s1 = sum(int(d) * w1[start + i] for i, d in enumerate(digits))
+        s2 = sum(int(d) * w2[start + i] for i, d in enumerate(digits))
+        table[digits] = s1 | (s2 << 12)
+    return table
+
+
+_T0, _T1, _T2, _T3 = _chunk_table(0, 3), _chunk_table(3, 3), _chunk_table(6, 3), _chunk_table(9, 2)
 
 
 def check_nin(value: str) -> str | None:
     """None when ``value`` (11 ASCII digits) is a valid identity number, else the reason.
 
     The same answer as ``identity.parse_nin`` (a property test holds them together), in a
-    fraction of its time for the common case.
+    fraction of its time for the common case: four table look-ups give both weighted sums.
     """
-    b = value.encode()
-    s2 = (
-        5 * b[0] + 4 * b[1] + 3 * b[2] + 2 * b[3] + 7 * b[4]
-        + 6 * b[5] + 5 * b[6] + 4 * b[7] + 3 * b[8] + 2 * b[9] - _K2_OFFSET
-    )  # fmt: skip
-    if (s2 + b[10] - _ZERO) % 11:
+    packed = _T0[value[:3]] + _T1[value[3:6]] + _T2[value[6:9]] + _T3[value[9:]]
+    if (packed >> 12) % 11:
         return "checksum"
-    r = (
-        3 * b[0] + 7 * b[1] + 6 * b[2] + b[3] + 8 * b[4]
-        + 9 * b[5] + 4 * b[6] + 5 * b[7] + 2 * b[8] + b[9] - _ZERO - _K1_OFFSET
-    ) % 11  # fmt: skip
+    r = (packed & 0xFFF) % 11
     if r == 0:
         # Old rule: the number must start with a real date (century from the individual
         # number). Common day/months are safe except for the century gap; else go slow.
         if value[:4] in _SAFE_DDMM:
-            ind = (b[6] - _ZERO) * 100 + (b[7] - _ZERO) * 10 + b[8] - _ZERO
-            yy = (b[4] - _ZERO) * 10 + b[5] - _ZERO
+            ind = int(value[6:9])
+            yy = int(value[4:6])
             if ind <= 499 or (ind >= 900 and yy >= 40) or yy <= 39 or (ind <= 749 and yy >= 54):
                 return None
         return _slow_reason(value)
