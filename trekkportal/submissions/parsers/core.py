@@ -194,7 +194,7 @@ def build(table: Table, fmt: str, *, today: dt.date, max_rows: int = MAX_ROWS) -
                 nin = str(int(cell))
                 reason = check_nin(nin)
             elif cell == "" or cell is None or (kind is str and not cell.strip()):
-                what = _classify(row, mapping, amount_cell)
+                what = _classify(row, mapping, amount_cell, listed_ore)
                 if what == "skip":
                     continue
                 if what == "total":
@@ -215,7 +215,7 @@ def build(table: Table, fmt: str, *, today: dt.date, max_rows: int = MAX_ROWS) -
                 append_error(RowError(row_no, c_nin, "nin_" + reason, {"masked": mask_nin(nin)}))
                 nin = None
         elif _is_blank_person(row, i_bd, i_name, i_sur, i_first):
-            what = _classify(row, mapping, amount_cell)
+            what = _classify(row, mapping, amount_cell, listed_ore)
             if what == "skip":
                 continue
             if what == "total":
@@ -437,7 +437,7 @@ def _is_totals_row(row: list[Any]) -> bool:
     return any(type(c) is str and _TOTALS.match(c) for c in row)
 
 
-def _classify(row: list[Any], mapping: dict[str, int], amount_cell: Any) -> str:
+def _classify(row: list[Any], mapping: dict[str, int], amount_cell: Any, listed_ore: int) -> str:
     """For a row without an identity number: 'skip' (blank or a note), 'total' or 'data'."""
     if _is_totals_row(row):
         return "total"
@@ -450,7 +450,6 @@ def _classify(row: list[Any], mapping: dict[str, int], amount_cell: Any) -> str:
     )
     if not has_person and not has_amount:
         return "skip"  # a note under the table ("Utskrevet 01.11.2026"), a page footer
-    if not has_person and NIN in mapping:
-        # An amount with nobody on the row: a subtotal without a label.
-        return "total"
+    if not has_person and amount_to_ore(amount_cell) == listed_ore:
+        return "total"  # nobody on the row, and the amount is the sum so far: a bare total
     return "data"

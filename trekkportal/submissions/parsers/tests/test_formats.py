@@ -187,3 +187,22 @@ def test_header_synonyms(header, field):
     from trekkportal.submissions.parsers.headers import field_for
 
     assert field_for(header) == field
+
+
+def test_a_bare_total_row_is_recognised_by_its_amount_and_a_bare_amount_is_an_error():
+    from trekkportal.lib.xlsx import write_xlsx
+
+    rows = [
+        ("Fødselsnummer", "Navn", "Trekk"),
+        (samples.ASE, "Åse", 100),
+        (samples.KARI, "Kari", 50),
+        (None, None, 150),  # the sum so far, without a label
+        (None, None, 70),  # an amount with nobody: a row with an error, not a total
+    ]
+    result = parse(write_xlsx([("Ark1", rows)]), "liste.xlsx", today=TODAY)
+    assert result.totals.declared == Decimal("150.00")
+    assert [(e.row, e.code) for e in result.errors] == [
+        (5, "nin_missing"),
+        (None, "total_mismatch"),
+    ]
+    assert result.totals.rows == 3
