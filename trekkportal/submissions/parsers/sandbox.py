@@ -63,9 +63,9 @@ def parse_safely(
             "limits": asdict(limits),
         }
     ).encode()
+    # The child gets no secrets (database URL, secret key...): only what Python needs.
     python_path = os.pathsep.join(filter(None, [_PROJECT_ROOT, os.environ.get("PYTHONPATH")]))
-    env = {**os.environ, "PYTHONPATH": python_path}
-    env.pop("DJANGO_SETTINGS_MODULE", None)  # the child is pure Python
+    env = {"PYTHONPATH": python_path, "PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8"}
     try:
         child = subprocess.Popen(
             [sys.executable, "-m", "trekkportal.submissions.parsers.sandbox"],

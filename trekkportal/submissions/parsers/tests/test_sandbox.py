@@ -54,3 +54,22 @@ def test_an_unsafe_file_is_refused_in_the_child(tmp_path):
     path = tmp_path / "x"
     path.write_bytes(b"")
     assert parse_safely(path, "tom.xlsx") == ParseFailure("empty")
+
+
+def test_the_child_gets_no_secrets_from_the_environment(monkeypatch):
+    import subprocess
+
+    seen = {}
+    real = subprocess.Popen
+
+    def spy(args, **kw):
+        seen.update(kw["env"])
+        return real(args, **kw)
+
+    monkeypatch.setenv("SECRET_KEY", "s3cret")
+    monkeypatch.setenv("DATABASE_URL", "postgres://user:pw@db/x")
+    monkeypatch.setattr(subprocess, "Popen", spy)
+    result = parse_safely(FIXTURES / "payroll.xlsx", "payroll.xlsx", today=TODAY)
+    assert result.totals.valid == 3
+    assert "SECRET_KEY" not in seen
+    assert "DATABASE_URL" not in seen
