@@ -99,3 +99,42 @@ def test_errors_are_announced_and_the_form_still_works(page, employer_a, company
     page.get_by_role("button", name="Send inn").click()
     page.get_by_role("heading", name="Trekklisten er mottatt").wait_for()
     assert Submission.objects.get().comment == "En merknad uten fil."
+
+
+def test_without_javascript_the_plain_form_sends_several_files(
+    browser, live_server, employer_a, company_a, company_c
+):
+    """axe needs JavaScript, so this test logs in with a session cookie and checks no page
+    with axe: the same pages are checked with JavaScript in the tests above."""
+    from django.conf import settings
+    from django.test import Client
+
+    from conftest import log_in_client
+
+    session = log_in_client(Client(), employer_a).cookies[settings.SESSION_COOKIE_NAME].value
+    context = browser.new_context(
+        base_url=live_server.url, locale="nb-NO", java_script_enabled=False
+    )
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.goto("/innsending/")
+        assert page.get_by_role("button", name="Legg til").count() == 0  # the script adds it
+        page.get_by_label("Periode").select_option(index=2)
+        page.get_by_label("Trekkliste").set_input_files(
+            [
+                {"name": "del1.csv", "mimeType": "text/csv", "buffer": CSV},
+                {"name": "del2.xlsx", "mimeType": "application/octet-stream", "buffer": xlsx()},
+            ]
+        )
+        page.get_by_label("Merknad").fill("Uten JavaScript.")
+        page.get_by_role("button", name="Send inn").click()
+        page.get_by_role("heading", name="Trekklisten er mottatt").wait_for()
+    finally:
+        context.close()
+    submission = Submission.objects.get()
+    assert submission.comment == "Uten JavaScript."
+    assert [f.original_name for f in submission.files.all()] == ["del1.csv", "del2.xlsx"]
