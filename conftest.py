@@ -34,7 +34,11 @@ def pytest_configure(config):
     }
     from trekkportal.portal.management.commands.compile_translations import compile_all
 
-    compile_all()
+    if compile_all():
+        # Catalogues loaded during django.setup() were cached without the new .mo files.
+        from django.utils.translation.reloader import translation_file_changed
+
+        translation_file_changed(sender=None, file_path=Path("django.mo"))
 
 
 @pytest.fixture(autouse=True)

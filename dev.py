@@ -70,6 +70,7 @@ def start(args: list[str]) -> None:
 
 def test(args: list[str]) -> None:
     ensure_installed()
+    manage("compile_translations")
     run(PYTHON, "-m", "pytest", *args)
 
 
