@@ -47,6 +47,8 @@ from trekkportal.submissions.parsers.readers import (
     read_text,
 )
 from trekkportal.submissions.parsers.values import (
+    NIN_CHUNKS,
+    SAFE_DDMM,
     BadDate,
     BadPeriod,
     amount_to_ore,
@@ -162,6 +164,7 @@ def build(table: Table, fmt: str, *, today: dt.date, max_rows: int = MAX_ROWS) -
     errors: list[RowError] = []
     append_line, append_error = lines.append, errors.append
     new_line = tuple.__new__
+    (t0, t1, t2, t3), safe_ddmm = NIN_CHUNKS, SAFE_DDMM
     seen: dict[Any, int] = {}
     period_cache: dict[Any, Any] = {}
     date_cache: dict[Any, Any] = {}
@@ -189,7 +192,15 @@ def build(table: Table, fmt: str, *, today: dt.date, max_rows: int = MAX_ROWS) -
             kind = type(cell)
             if kind is str and len(cell) == 11 and cell.isdigit() and cell.isascii():
                 nin = cell
-                reason = check_nin(cell)
+                # check_nin's first step inline (most numbers are valid by the old rule
+                # with an ordinary date); anything else asks check_nin itself.
+                packed = t0[cell[:3]] + t1[cell[3:6]] + t2[cell[6:9]] + t3[cell[9:]]
+                if (packed >> 12) % 11 or (packed & 0xFFF) % 11 or cell[:4] not in safe_ddmm:
+                    reason = check_nin(cell)
+                elif cell[6] in "01234" or cell[4] in "0123":
+                    reason = None  # individual number <= 499, or born 2000-2039/1900-1939
+                else:
+                    reason = check_nin(cell)
             elif kind is float and 9_999_999_999 < cell < 1e11 and cell.is_integer():
                 nin = str(int(cell))
                 reason = check_nin(nin)

@@ -218,7 +218,7 @@ _NIN_STRIP = re.compile(r"[\s\u00a0.\-]")
 # Day/month pairs that are valid in every year (29 February goes the slow way), with the
 # D-number (+40 day), H-number (+40 month) and synthetic (+80 month) variants.
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-_SAFE_DDMM = frozenset(
+SAFE_DDMM = frozenset(
     f"{d + dd:02d}{m + mm:02d}"
     for m in range(1, 13)
     for d in range(1, _DAYS_IN_MONTH[m - 1] + 1)
@@ -241,7 +241,9 @@ def _chunk_table(start: int, size: int) -> dict[str, int]:
     return table
 
 
-_T0, _T1, _T2, _T3 = _chunk_table(0, 3), _chunk_table(3, 3), _chunk_table(6, 3), _chunk_table(9, 2)
+# Digits 0-2, 3-5, 6-8 and 9-10 of a number -> their packed partial sums.
+NIN_CHUNKS = (_chunk_table(0, 3), _chunk_table(3, 3), _chunk_table(6, 3), _chunk_table(9, 2))
+_T0, _T1, _T2, _T3 = NIN_CHUNKS
 
 
 def check_nin(value: str) -> str | None:
@@ -257,7 +259,7 @@ def check_nin(value: str) -> str | None:
     if r == 0:
         # Old rule: the number must start with a real date (century from the individual
         # number). Common day/months are safe except for the century gap; else go slow.
-        if value[:4] in _SAFE_DDMM:
+        if value[:4] in SAFE_DDMM:
             ind = int(value[6:9])
             yy = int(value[4:6])
             if ind <= 499 or (ind >= 900 and yy >= 40) or yy <= 39 or (ind <= 749 and yy >= 54):

@@ -175,3 +175,17 @@ def test_cells_never_raise(value):
     for fn in (to_date, to_period):
         with contextlib.suppress(BadDate, BadPeriod):
             fn(value, today=TODAY)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(
+    st.text(alphabet="0123456789", min_size=11, max_size=11),
+    st.builds(make_valid_nin, st.dates(dt.date(1854, 1, 1), dt.date(2039, 12, 31)),
+              st.integers(0, 999)).filter(bool),
+))  # fmt: skip
+def test_the_row_loop_accepts_exactly_the_valid_numbers(value):
+    from trekkportal.submissions.parsers.core import build
+    from trekkportal.submissions.parsers.readers import Table
+
+    result = build(Table.of([["Fnr", "Trekk"], [value, 1.0]]), "xlsx", today=TODAY)
+    assert (result.lines[0].nin == value) == (_reason(value) is None)
