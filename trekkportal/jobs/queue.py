@@ -80,7 +80,8 @@ class Daily:
             slot = timezone.make_aware(
                 dt.datetime.combine(local.date() - dt.timedelta(days=1), self.time())
             )
-        return slot
+        # In UTC: one unambiguous instant even for 02:30 on the days the clocks change.
+        return slot.astimezone(dt.UTC)
 
 
 class JobFunction:

@@ -170,3 +170,22 @@ class TestSchedules:
         assert ScheduledRun.objects.get(schedule="nightly").slot == dt.datetime(
             2026, 11, 1, 5, 30, tzinfo=dt.UTC
         )
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        # spring forward (29 March 2026): 02:30 does not exist in Oslo; one slot that day
+        (
+            dt.datetime(2026, 3, 29, 5, 0, tzinfo=dt.UTC),
+            dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC),
+        ),
+        # fall back (25 October 2026): 02:30 happens twice; the first one counts
+        (
+            dt.datetime(2026, 10, 25, 5, 0, tzinfo=dt.UTC),
+            dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC),
+        ),
+    ],
+)
+def test_daily_slots_are_well_defined_on_daylight_saving_days(now, expected):
+    assert Daily("dst", at="02:30").latest_slot(now) == expected
