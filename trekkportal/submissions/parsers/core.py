@@ -183,7 +183,7 @@ def build(table: Table, fmt: str, *, today: dt.date, max_rows: int = MAX_ROWS) -
         ok = True
         nin = None
         reason = None
-        restored = uncertain = False
+        restored = uncertain = joined = False
         amount_cell = row[i_amt] if i_amt >= 0 else ""
 
         # National identity number: the common cases inline, the rest in read_nin.
@@ -214,6 +214,11 @@ def build(table: Table, fmt: str, *, today: dt.date, max_rows: int = MAX_ROWS) -
                     continue
             else:
                 nin, reason, restored, uncertain = read_nin(cell)
+                if reason == "length" and i_bd >= 0 and len(nin) <= 5:
+                    # "Personnummer" in the strict sense: the five digits after the birth
+                    # date, which sits in a column of its own.
+                    nin, reason = _join_birth_and_personnummer(row[i_bd], nin, today)
+                    joined = True
             if reason is not None:
                 if reason == "not_digits":
                     if field_for(cell) == NIN:
@@ -251,7 +256,7 @@ def build(table: Table, fmt: str, *, today: dt.date, max_rows: int = MAX_ROWS) -
 
         # Birth date (a column of its own, in lists without identity numbers)
         birth = None
-        if i_bd >= 0:
+        if i_bd >= 0 and not joined:
             cell = row[i_bd]
             try:
                 birth = date_cache[cell]
@@ -429,6 +434,25 @@ def build(table: Table, fmt: str, *, today: dt.date, max_rows: int = MAX_ROWS) -
     return ParsedList(
         format=fmt, columns=columns, lines=lines, errors=errors, totals=totals, meta=meta
     )
+
+
+def _join_birth_and_personnummer(birth_cell: Any, digits: str, today: dt.date):
+    """(11 digits, error reason or None) from a DDMMYY birth-date cell and 5 digits."""
+    digits = digits.zfill(5)  # a number cell drops leading zeros here too
+    if type(birth_cell) is str and birth_cell.strip().isdigit():
+        six = birth_cell.strip().zfill(6)  # kept as text: D-numbers (day + 40) survive
+        if len(six) == 8:
+            six = six[:4] + six[6:]  # DDMMYYYY
+    else:
+        try:
+            birth = to_date(birth_cell, today=today)
+        except BadDate:
+            birth = None
+        six = f"{birth:%d%m%y}" if birth else ""
+    joined = six + digits
+    if len(joined) != 11:
+        return digits, "length"
+    return joined, check_nin(joined)
 
 
 def _is_blank_person(row: list[Any], *indices: int) -> bool:

@@ -206,3 +206,21 @@ def test_a_bare_total_row_is_recognised_by_its_amount_and_a_bare_amount_is_an_er
         (None, "total_mismatch"),
     ]
     assert result.totals.rows == 3
+
+
+def test_birth_date_and_personnummer_in_two_columns_are_joined():
+    from trekkportal.lib.identity import NinKind, make_valid_nin
+    from trekkportal.lib.xlsx import write_xlsx
+
+    dnr = make_valid_nin(dt.date(1985, 3, 4), kind=NinKind.DNR)
+    rows = [
+        ("Fødselsdato", "Personnummer", "Navn", "Trekk"),
+        (samples.ASE[:6], samples.ASE[6:], "Åse", 100),  # both as text
+        (dt.date(1975, 1, 3), int(samples.PER[6:]), "Per", 100),  # a date and a number
+        (dnr[:6], dnr[6:], "D-nummer", 100),  # day + 40 only survives as text
+        (samples.KARI[:6], "99999", "Feil", 100),
+    ]
+    result = parse(write_xlsx([("Ark1", rows)]), "liste.xlsx", today=TODAY)
+    assert [line.nin for line in result.lines[:3]] == [samples.ASE, samples.PER, dnr]
+    assert [(e.row, e.code) for e in result.errors] == [(5, "nin_checksum")]
+    assert result.lines[2].birth_date == dt.date(1985, 3, 4)  # read from the D-number
