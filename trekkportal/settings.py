@@ -283,7 +283,7 @@ JOBS_BACKOFF_SECONDS = env.float("JOBS_BACKOFF_SECONDS", default=30)  # 30 s, 1 
 JOBS_BACKOFF_MAX_SECONDS = env.float("JOBS_BACKOFF_MAX_SECONDS", default=3600)
 WORKER_SHUTDOWN_GRACE = env.int("WORKER_SHUTDOWN_GRACE", default=20)  # then the job is released
 JOBS_TIMEOUT_SECONDS = env.int("JOBS_TIMEOUT_SECONDS", default=900)  # per job unless @job(timeout=)
-JOB_SCHEDULE = env.dict("JOB_SCHEDULE", default={})  # e.g. "reminders=07:00,purge_expired=02:30"
+JOB_SCHEDULE = env.dict("JOB_SCHEDULE", default={})  # e.g. "reminders=07:00,prune_jobs=03:30"
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=10)  # ~3 h of retries, then "failed"
 
 # Submissions (issue "Innsending"): accepted files and size limits, in bytes.

@@ -1,11 +1,10 @@
-"""Housekeeping for the queue itself and the retention command, on a schedule."""
+"""Housekeeping for the queue itself, on a schedule."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 
-from django.core.management import call_command, get_commands
 from django.utils import timezone
 
 from .models import Job, ScheduledRun
@@ -23,12 +22,3 @@ def prune_finished_jobs() -> None:
     done, _ = Job.objects.filter(status=Job.Status.DONE, finished_at__lt=cutoff).delete()
     runs, _ = ScheduledRun.objects.filter(slot__lt=cutoff).delete()
     logger.info("pruned %s finished jobs and %s schedule slots", done, runs)
-
-
-@job(schedule=Daily("purge_expired", at="02:30"), max_attempts=3)
-def purge_expired() -> None:
-    """The retention rules (``manage.py purge_expired``), every night."""
-    if "purge_expired" not in get_commands():
-        logger.warning("purge_expired: the command is not installed yet, nothing purged")
-        return
-    call_command("purge_expired")

@@ -27,7 +27,7 @@ Scheduled work runs in the same worker, once per slot however many workers run::
     def send_reminders() -> None: ...
 
 The time is local (``TIME_ZONE``) and can be changed without code through
-``JOB_SCHEDULE="reminders=06:30,purge_expired=02:00"``.
+``JOB_SCHEDULE="reminders=06:30,prune_jobs=03:00"``.
 
 In tests, run what is due in-process: ``from trekkportal.jobs.worker import run_pending``.
 """

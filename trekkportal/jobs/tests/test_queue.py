@@ -189,3 +189,17 @@ class TestSchedules:
 )
 def test_daily_slots_are_well_defined_on_daylight_saving_days(now, expected):
     assert Daily("dst", at="02:30").latest_slot(now) == expected
+
+
+def test_only_jobs_that_do_real_work_are_scheduled():
+    """No placeholder schedules (a job that "does nothing until X exists" hides a missing
+    feature behind a green job row): adding a schedule means updating this list."""
+    from trekkportal.jobs.queue import autodiscover, scheduled_jobs
+
+    autodiscover()
+
+    assert sorted(f.schedule.name for f in scheduled_jobs()) == [
+        "prune_jobs",
+        "reminders",
+        "sweep_orphan_files",
+    ]
