@@ -39,10 +39,10 @@ def parse_submitted_file(*, submitted_file_id: int) -> None:
     try:
         with local_copy(submitted_file.storage_name) as path:
             result = parse_safely(path, submitted_file.original_name)
+        record_parse_result(submitted_file=submitted_file, parsed=result)
     except Exception:
         files.update(state=SubmittedFile.State.RECEIVED)  # honest while the job retries
         raise
-    record_parse_result(submitted_file=submitted_file, parsed=result)
 
 
 FINISHED = (SubmittedFile.State.DONE, SubmittedFile.State.FAILED)

@@ -44,7 +44,11 @@ class Submission(models.Model):
                 fields=["company", "idempotency_key"], name="unique_submission_form_key"
             ),
         ]
-        indexes = [models.Index(fields=["company", "-submitted_at"])]
+        indexes = [
+            models.Index(fields=["company", "-submitted_at"]),
+            # Reconciliation reads the lines of a company's submissions for a period.
+            models.Index(fields=["company", "period"], name="submission_company_period"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.company.name} {self.period_value.mmyy} ({self.submitted_at:%d.%m.%Y})"
@@ -82,6 +86,9 @@ class SubmittedFile(models.Model):
     )
     parse_error = models.CharField(_("why it could not be read"), max_length=500, blank=True)
     parsed_at = models.DateTimeField(_("read"), null=True, blank=True)
+    format = models.CharField(_("format read"), max_length=16, blank=True)
+    # field -> the header it was read from in the file, e.g. {"nin": "Fødselsnummer"}
+    columns = models.JSONField(_("columns detected"), default=dict, blank=True)
 
     class Meta:
         ordering = ["submission", "position", "pk"]
@@ -94,3 +101,86 @@ class SubmittedFile(models.Model):
     @property
     def is_parsed(self) -> bool:
         return self.state == self.State.DONE
+
+
+class DeductionLine(models.Model):
+    """One data row of a parsed file, stored with its file, whole or not at all.
+
+    ``nin`` is special-category data (GDPR art. 9): never log it, show it masked
+    (``mask_nin``); reconciliation matches on it per company and period.
+    """
+
+    submitted_file = models.ForeignKey(
+        SubmittedFile,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        verbose_name=_("file"),
+        db_index=False,  # the (submitted_file, row) index serves it
+    )
+    row = models.PositiveIntegerField(_("row"))
+    nin = models.CharField(_("national identity number"), max_length=11, blank=True)
+    nin_restored = models.BooleanField(_("leading zero restored"), default=False)
+    nin_uncertain = models.BooleanField(_("identity number uncertain"), default=False)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    employee_no = models.CharField(_("employee number"), max_length=50, blank=True)
+    member_no = models.CharField(_("member number"), max_length=50, blank=True)
+    base_amount = models.DecimalField(
+        _("base amount"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    amount = models.DecimalField(
+        _("amount deducted"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    union_amount = models.DecimalField(
+        _("union amount"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    club_amount = models.DecimalField(
+        _("club amount"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    period = models.DateField(
+        _("period"), null=True, blank=True, help_text=_("The first day of the month.")
+    )
+    valid = models.BooleanField(_("valid"), default=True)
+
+    class Meta:
+        ordering = ["submitted_file", "row"]
+        verbose_name = _("deduction line")
+        verbose_name_plural = _("deduction lines")
+        indexes = [
+            # The lines of a file in row order (the staff view pages through them).
+            models.Index(fields=["submitted_file", "row"], name="deductionline_file_row"),
+            # Reconciliation matches lines to members by identity number.
+            models.Index(fields=["nin"], name="deductionline_nin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submitted_file_id}:{self.row}"
+
+
+class ParseIssue(models.Model):
+    """A problem the parser found: in a row (``row`` set) or in the whole file.
+
+    ``message`` is rendered in the site language when stored and holds masked identity
+    numbers only.
+    """
+
+    submitted_file = models.ForeignKey(
+        SubmittedFile,
+        on_delete=models.CASCADE,
+        related_name="issues",
+        verbose_name=_("file"),
+        db_index=False,  # the (submitted_file, row) index serves it
+    )
+    row = models.PositiveIntegerField(_("row"), null=True, blank=True)
+    column = models.CharField(_("column"), max_length=255, blank=True)
+    code = models.CharField(_("code"), max_length=40)
+    message = models.CharField(_("message"), max_length=500)
+
+    class Meta:
+        ordering = ["submitted_file", models.F("row").asc(nulls_first=True), "pk"]
+        verbose_name = _("problem")
+        verbose_name_plural = _("problems")
+        indexes = [models.Index(fields=["submitted_file", "row"], name="parseissue_file_row")]
+
+    def __str__(self) -> str:
+        return self.message

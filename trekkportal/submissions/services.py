@@ -8,28 +8,32 @@ leaves files without rows, which ``sweep_orphan_files`` removes after a while.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import itertools
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from trekkportal.audit.services import record
 from trekkportal.lib.periods import Period, selectable_periods
 
 from .emails import schedule_submission_receipt
-from .models import Submission, SubmittedFile
+from .models import DeductionLine, ParseIssue, Submission, SubmittedFile
 from .uploads import EMPTY, TOO_LARGE, UploadRefused, inspect_upload, sanitize_filename
 
 logger = logging.getLogger(__name__)
@@ -223,29 +227,45 @@ def _delete_files(written: Sequence[_StoredFile]) -> None:
 
 
 def record_parse_result(*, submitted_file: SubmittedFile, parsed: Any) -> SubmittedFile:
-    """Store what the parser found for one file: its state and summary, whole or not at all.
+    """Store what the parser found for one file: state, summary, lines and problems, whole
+    or not at all.
 
-    ``parsed`` is a ``ParsedList`` (the file was read: rows, valid/invalid counts, total
-    amount) or a ``ParseFailure`` (it could not be read; the file itself stays stored and
-    visible to union staff as unparseable). Idempotent: recording again replaces the result.
+    ``parsed`` is a ``ParsedList`` (the file was read: its lines, problems, detected format
+    and columns, and the summary) or a ``ParseFailure`` (it could not be read; the file
+    itself stays stored and visible to union staff as unparseable). Idempotent: recording
+    again replaces the earlier lines and problems. If anything fails, the transaction rolls
+    back and the file keeps its previous state, lines and problems.
     """
-    with transaction.atomic():
-        row = SubmittedFile.objects.select_for_update().get(pk=submitted_file.pk)
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        row = (
+            SubmittedFile.objects.select_for_update()
+            .select_related("submission__company")
+            .get(pk=submitted_file.pk)
+        )
+        DeductionLine.objects.filter(submitted_file=row).delete()
+        ParseIssue.objects.filter(submitted_file=row).delete()
         totals = getattr(parsed, "totals", None)
+        lines: Sequence[Any] = ()
+        errors: Sequence[Any] = ()
         if totals is None:  # a ParseFailure
             row.state = SubmittedFile.State.FAILED
             row.rows = row.valid_rows = row.invalid_rows = row.total_amount = None
             row.parse_error = parsed.message(row.original_name, _)[:500]
-        elif totals.rows == 0 and parsed.file_errors:  # read, but no table in it
-            row.state = SubmittedFile.State.FAILED
-            row.rows, row.valid_rows, row.invalid_rows = 0, 0, 0
-            row.total_amount = None
-            row.parse_error = parsed.file_errors[0].message(_)[:500]
+            row.format, row.columns = "", {}
         else:
-            row.state = SubmittedFile.State.DONE
-            row.rows, row.valid_rows, row.invalid_rows = totals.rows, totals.valid, totals.invalid
-            row.total_amount = totals.amount
-            row.parse_error = ""
+            lines, errors = parsed.lines, parsed.errors
+            row.format, row.columns = parsed.format or "", dict(parsed.columns or {})
+            if totals.rows == 0 and parsed.file_errors:  # read, but no table in it
+                row.state = SubmittedFile.State.FAILED
+                row.rows, row.valid_rows, row.invalid_rows = 0, 0, 0
+                row.total_amount = None
+                row.parse_error = issue_message(parsed.file_errors[0])[:500]
+            else:
+                row.state = SubmittedFile.State.DONE
+                row.rows, row.valid_rows = totals.rows, totals.valid
+                row.invalid_rows = totals.invalid
+                row.total_amount = totals.amount
+                row.parse_error = ""
         row.parsed_at = timezone.now()
         row.save(
             update_fields=[
@@ -256,8 +276,12 @@ def record_parse_result(*, submitted_file: SubmittedFile, parsed: Any) -> Submit
                 "total_amount",
                 "parse_error",
                 "parsed_at",
+                "format",
+                "columns",
             ]
         )
+        _store_in_batches(DeductionLine, (_line_row(row, line) for line in lines))
+        _store_in_batches(ParseIssue, (_issue_row(row, error) for error in errors))
         record(
             "submission.file_parsed",
             company=row.submission.company,
@@ -267,6 +291,78 @@ def record_parse_result(*, submitted_file: SubmittedFile, parsed: Any) -> Submit
             invalid=row.invalid_rows,
         )
     return row
+
+
+STORE_BATCH_SIZE = 2000
+
+
+def _store_in_batches(model: type[models.Model], objects: Iterable[models.Model]) -> None:
+    """``bulk_create`` in batches, building each batch only when it is written."""
+    iterator = iter(objects)
+    while batch := list(itertools.islice(iterator, STORE_BATCH_SIZE)):
+        model.objects.bulk_create(batch, batch_size=STORE_BATCH_SIZE)
+
+
+def _line_row(submitted_file: SubmittedFile, line: Any) -> DeductionLine:
+    return DeductionLine(
+        submitted_file=submitted_file,
+        row=line.row,
+        nin=line.nin or "",
+        nin_restored=line.nin_restored,
+        nin_uncertain=line.nin_uncertain,
+        birth_date=line.birth_date,
+        name=(line.name or "")[:200],
+        employee_no=(line.employee_no or "")[:50],
+        member_no=(line.member_no or "")[:50],
+        base_amount=line.base_amount,
+        amount=line.amount,
+        union_amount=line.union_amount,
+        club_amount=line.club_amount,
+        period=_period_date(line.period),
+        valid=line.ok,
+    )
+
+
+def _period_date(value: str | None) -> dt.date | None:
+    """The parser's "YYYY-MM" as the first day of the month."""
+    if not value:
+        return None
+    try:
+        year, month = value.split("-")[:2]
+        return dt.date(int(year), int(month), 1)
+    except ValueError:
+        return None
+
+
+def _issue_row(submitted_file: SubmittedFile, error: Any) -> ParseIssue:
+    return ParseIssue(
+        submitted_file=submitted_file,
+        row=error.row,
+        column=(error.column or "")[:255],
+        code=error.code[:40],
+        message=issue_message(error)[:500],
+    )
+
+
+# Parser params that hold an amount ("12345.50"), shown in the reader's number format.
+AMOUNT_PARAMS = {
+    "amount_negative": ("value",),
+    "split_mismatch": ("value",),
+    "total_mismatch": ("declared", "computed"),
+}
+
+
+def issue_message(error: Any) -> str:
+    """A parse error in the active language, amounts in its number format (``1 234,50``).
+
+    The parser's params never hold a full identity number (it masks them)."""
+    from .parsers import render
+
+    params = dict(error.params)
+    for name in AMOUNT_PARAMS.get(error.code, ()):
+        with contextlib.suppress(KeyError, ArithmeticError, TypeError, ValueError):
+            params[name] = number_format(Decimal(params[name]), 2, force_grouping=True)
+    return render(error.code, params, _)
 
 
 def sweep_orphan_files(*, older_than: dt.timedelta | None = None) -> list[str]:
