@@ -35,7 +35,9 @@ from .models import Job, ScheduledRun
 
 logger = logging.getLogger("trekkportal.jobs")
 
-_ELEVEN_DIGITS = re.compile(r"(?<!\d)(\d{6})\s?\d{5}(?!\d)")
+# An identity number as it may appear in an error: 11 digits, or 10 where a spreadsheet
+# dropped the leading zero, with or without a space, dot or dash after the birth date.
+_NIN_LIKE = re.compile(r"(?<!\d)(\d{5,6})[ .\-]?\d{5}(?!\d)")
 
 
 class JobTimeout(Exception):
@@ -67,7 +69,7 @@ def safe_error(exc: BaseException) -> str:
     """The error for the job row and the log: type and message, any 11-digit number masked
     (a parser error must not carry an identity number into the admin or the logs)."""
     text = f"{type(exc).__name__}: {exc}"
-    return _ELEVEN_DIGITS.sub(lambda m: m[1] + "*****", text)[:2000]
+    return _NIN_LIKE.sub(lambda m: m[1] + "*****", text)[:2000]
 
 
 def _claimable(now: dt.datetime) -> Q:
