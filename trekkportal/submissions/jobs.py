@@ -11,9 +11,10 @@ from pathlib import Path
 
 from django.core.files.storage import default_storage
 
-from trekkportal.jobs.queue import Daily, job
+from trekkportal.jobs.queue import Daily, current_job, job
 
 from .models import SubmittedFile
+from .parsers.model import ParseFailure
 from .services import record_parse_result, sweep_orphan_files
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,13 @@ def parse_submitted_file(*, submitted_file_id: int) -> None:
             result = parse_safely(path, submitted_file.original_name)
         record_parse_result(submitted_file=submitted_file, parsed=result)
     except Exception:
-        files.update(state=SubmittedFile.State.RECEIVED)  # honest while the job retries
+        running = current_job()
+        if running is None or running.attempts >= running.max_attempts:
+            # The last try: say so ("Kunne ikke leses") instead of "Mottatt" for ever;
+            # the failed job row keeps the error for staff.
+            record_parse_result(submitted_file=submitted_file, parsed=ParseFailure("crashed"))
+        else:
+            files.update(state=SubmittedFile.State.RECEIVED)  # honest while the job retries
         raise
 
 
