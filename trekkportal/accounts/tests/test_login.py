@@ -262,3 +262,14 @@ def test_staff_required_lets_only_staff_with_a_second_factor_through(rf, client,
     assert response.status_code == 302
     assert response.url == reverse("staff_second_factor")
     assert back_office(request_for(staff, second_factor=True)).content == b"ok"
+
+
+def test_a_malformed_email_or_empty_password_is_shown_next_to_its_field(client, db):
+    response = client.post(reverse("login"), {"login": "not-an-email", "password": ""})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_login-errors"' in html and "Oppgi en gyldig e-postadresse" in html
+    assert 'id="id_password-errors"' in html and "Feltet er påkrevet." in html
+    assert 'aria-describedby="id_login-errors"' in html
+    assert 'aria-describedby="id_password-errors"' in html
