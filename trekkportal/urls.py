@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from trekkportal.accounts.admin_security import secure_admin
+from trekkportal.portal.i18n import set_language
 from trekkportal.submissions.template_views import download_template
 
 urlpatterns = [

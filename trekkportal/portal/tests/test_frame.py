@@ -152,3 +152,27 @@ def test_the_development_key_is_announced(client_a, settings):
 def test_the_frame_uses_a_fixed_number_of_queries(client_a, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         client_a.get(reverse("portal:brev"))
+
+
+def test_an_english_browser_still_gets_norwegian_by_default(client, db):
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="nb">' in response.content.decode()
+
+
+def test_choosing_english_becomes_the_users_preferred_language(client_a, employer_a):
+    client_a.post(reverse("set_language"), {"language": "en", "next": "/"})
+    employer_a.refresh_from_db()
+    assert employer_a.language == "en"
+
+
+def test_a_user_who_prefers_english_gets_english_on_a_new_browser(client, employer_a):
+    from conftest import log_in_client
+
+    employer_a.language = "en"
+    employer_a.save()
+    html = log_in_client(client, employer_a).get(reverse("portal:brev")).content.decode()
+    assert '<html lang="en">' in html
+
+
+def test_the_language_cannot_be_changed_by_get(client, db):
+    assert client.get(reverse("set_language"), {"language": "en"}).status_code == 405
