@@ -102,6 +102,11 @@ class SubmittedFile(models.Model):
     def is_parsed(self) -> bool:
         return self.state == self.State.DONE
 
+    @property
+    def is_finished(self) -> bool:
+        """Read, or found unreadable: nothing more will happen to it by itself."""
+        return self.state in (self.State.DONE, self.State.FAILED)
+
 
 class DeductionLine(models.Model):
     """One data row of a parsed file, stored with its file, whole or not at all.

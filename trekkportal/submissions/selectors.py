@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from trekkportal.audit.services import record
 from trekkportal.lib.periods import last_twelve_months_start
 
-from .models import Submission, SubmittedFile
+from .models import ParseIssue, Submission, SubmittedFile
+
+RECEIPT_ISSUES = 10
 
 
 def _with_files(queryset: QuerySet[Submission]) -> QuerySet[Submission]:
@@ -50,3 +52,18 @@ def get_submitted_file_for_staff(request: HttpRequest, pk: int) -> SubmittedFile
     if submitted_file is None:
         raise Http404
     return submitted_file
+
+
+def with_first_issues(submission: Submission, *, limit: int = RECEIPT_ISSUES) -> Submission:
+    """Attach ``first_issues`` (at most ``limit`` problems, file-level ones first) to each of
+    the submission's files, in one query whatever their number. Messages hold masked
+    identity numbers only, so the employer may see them."""
+    prefetch_related_objects(
+        list(submission.files.all()),
+        Prefetch(
+            "issues",
+            queryset=ParseIssue.objects.order_by(F("row").asc(nulls_first=True), "pk")[:limit],
+            to_attr="first_issues",
+        ),
+    )
+    return submission

@@ -16,7 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from trekkportal.accounts.decorators import company_required
 
 from .forms import SubmissionForm
-from .selectors import get_submission_for_user, recent_submissions
+from .selectors import (
+    RECEIPT_ISSUES,
+    get_submission_for_user,
+    recent_submissions,
+    with_first_issues,
+)
 from .services import SubmissionFailed, format_size, submit_list
 
 PAGE_SIZE = 25
@@ -95,12 +100,18 @@ def _too_large(request):
 @require_GET
 @company_required
 def receipt(request, pk: int):
-    submission = get_submission_for_user(request, pk)
+    submission = with_first_issues(get_submission_for_user(request, pk))
     period_name = submission.period_value.long_name(get_language() or settings.LANGUAGE_CODE)
+    pending = any(not file.is_finished for file in submission.files.all())
     return render(
         request,
         "submissions/receipt.html",
-        {"submission": submission, "period_name": period_name},
+        {
+            "submission": submission,
+            "period_name": period_name,
+            "pending": pending,
+            "issue_limit": RECEIPT_ISSUES,
+        },
     )
 
 

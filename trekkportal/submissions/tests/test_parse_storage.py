@@ -1,0 +1,314 @@
+"""A file's parse result (lines and problems) is stored whole or not at all (E8), and the
+employer's receipt shows the first problems so they can fix their file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+
+from trekkportal.lib.identity import make_valid_nin, mask_nin
+from trekkportal.lib.periods import Period
+from trekkportal.submissions import services
+from trekkportal.submissions.models import DeductionLine, ParseIssue, SubmittedFile
+from trekkportal.submissions.parsers import Line, ParsedList, RowError, Totals, parse
+from trekkportal.submissions.services import record_parse_result, submit_list
+
+from .files import CSV, upload
+
+
+def a_file(company, user) -> SubmittedFile:
+    submission = submit_list(
+        company=company,
+        period=Period.of(dt.date.today()),
+        files=[upload("liste.csv", CSV)],
+        comment="",
+        contact_email=user.email,
+        acting_user=user,
+    )
+    return submission.files.get()
+
+
+def nin(i: int) -> str:
+    return make_valid_nin(dt.date(1960, 1, 1) + dt.timedelta(days=i), 100 + i % 300)
+
+
+def csv_list(rows: int, *, broken_row: int | None = None) -> bytes:
+    """A semicolon list with a header in row 1; ``broken_row`` (file row) has no amount."""
+    lines = ["Fødselsnummer;Navn;Ansattnr;Trekk"]
+    for file_row in range(2, rows + 2):
+        amount = "" if file_row == broken_row else "612,14"
+        lines.append(f"{nin(file_row)};Person {file_row}, Test;{file_row};{amount}")
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def parsed_with(lines: int, *, errors: int = 0) -> ParsedList:
+    """A ParsedList built in memory: ``errors`` of the lines are invalid (negative amount)."""
+    made, problems = [], []
+    for i in range(lines):
+        row = i + 2
+        ok = i >= errors
+        made.append(
+            Line(
+                row=row,
+                nin=nin(i),
+                name=f"Person {i}",
+                amount_ore=61_214 if ok else -123_450,
+                period="2026-10",
+                ok=ok,
+            )
+        )
+        if not ok:
+            problems.append(RowError(row, "Trekk", "amount_negative", {"value": "-1234.50"}))
+    return ParsedList(
+        format="xlsx",
+        columns={"nin": "Fødselsnummer", "name": "Navn", "amount": "Trekk"},
+        lines=made,
+        errors=problems,
+        totals=Totals(rows=lines, valid=lines - errors, invalid=errors, amount_ore=61_214),
+    )
+
+
+def test_an_error_in_row_4999_of_5000_stores_the_whole_result_with_one_problem(
+    employer_a, company_a
+):
+    file = a_file(company_a, employer_a)
+    result = parse(csv_list(5000, broken_row=4999), "liste.csv")
+
+    record_parse_result(submitted_file=file, parsed=result)
+
+    file.refresh_from_db()
+    assert (file.state, file.rows, file.valid_rows, file.invalid_rows) == ("done", 5000, 4999, 1)
+    assert file.lines.count() == 5000
+    assert file.lines.filter(valid=False).get().row == 4999
+    issue = file.issues.get()
+    assert (issue.row, issue.column, issue.code) == (4999, "Trekk", "amount_missing")
+    assert issue.message == "Beløpet mangler."
+    assert file.format == "csv"
+    assert file.columns == {
+        "nin": "Fødselsnummer",
+        "name": "Navn",
+        "employee_no": "Ansattnr",
+        "amount": "Trekk",
+    }
+
+
+def test_a_line_keeps_every_value_the_parser_read(employer_a, company_a):
+    file = a_file(company_a, employer_a)
+    number = nin(3)
+    line = Line(
+        row=7,
+        nin=number,
+        nin_restored=True,
+        nin_uncertain=True,
+        name="Nordmann, Kari",
+        employee_no="E-12",
+        member_no="M-9",
+        base_ore=4_200_000,
+        amount_ore=61_214,
+        union_ore=50_000,
+        club_ore=11_214,
+        period="2026-10",
+    )
+    parsed = parsed_with(0)
+    parsed.lines = [line]
+
+    record_parse_result(submitted_file=file, parsed=parsed)
+
+    stored = DeductionLine.objects.get(submitted_file=file)
+    assert stored.row == 7 and stored.nin == number
+    assert stored.nin_restored and stored.nin_uncertain and stored.valid
+    assert stored.birth_date == line.birth_date
+    assert (stored.name, stored.employee_no, stored.member_no) == ("Nordmann, Kari", "E-12", "M-9")
+    assert stored.base_amount == Decimal("42000.00")
+    assert (stored.amount, stored.union_amount, stored.club_amount) == (
+        Decimal("612.14"),
+        Decimal("500.00"),
+        Decimal("112.14"),
+    )
+    assert stored.period == dt.date(2026, 10, 1)
+
+
+def test_a_line_without_a_valid_identity_number_is_stored_with_a_blank_one(employer_a, company_a):
+    file = a_file(company_a, employer_a)
+    parsed = parsed_with(0)
+    parsed.lines = [Line(row=2, nin=None, name="Uten Nummer", amount_ore=100, ok=False)]
+
+    record_parse_result(submitted_file=file, parsed=parsed)
+
+    stored = DeductionLine.objects.get(submitted_file=file)
+    assert stored.nin == "" and stored.birth_date is None and stored.period is None
+
+
+def test_recording_again_replaces_the_lines_and_problems(employer_a, company_a):
+    file = a_file(company_a, employer_a)
+    record_parse_result(submitted_file=file, parsed=parsed_with(30, errors=5))
+    record_parse_result(submitted_file=file, parsed=parsed_with(30, errors=5))
+
+    assert file.lines.count() == 30
+    assert file.issues.count() == 5
+
+    record_parse_result(submitted_file=file, parsed=parsed_with(3))
+    assert file.lines.count() == 3
+    assert file.issues.count() == 0
+
+
+def test_a_file_that_cannot_be_read_keeps_no_lines(employer_a, company_a):
+    from trekkportal.submissions.parsers import ParseFailure
+
+    file = a_file(company_a, employer_a)
+    record_parse_result(submitted_file=file, parsed=parsed_with(10, errors=2))
+
+    record_parse_result(submitted_file=file, parsed=ParseFailure("timeout", {}))
+
+    file.refresh_from_db()
+    assert file.state == "failed"
+    assert (file.format, file.columns) == ("", {})
+    assert not file.lines.exists() and not file.issues.exists()
+
+
+class Crash(Exception):
+    pass
+
+
+def crash_on_second_batch():
+    original = DeductionLine.objects.bulk_create
+    calls = []
+
+    def bulk_create(objs, *args, **kwargs):
+        calls.append(len(objs))
+        if len(calls) == 2:
+            raise Crash("the database went away")
+        return original(objs, *args, **kwargs)
+
+    return mock.patch.object(DeductionLine.objects, "bulk_create", side_effect=bulk_create)
+
+
+def test_a_crash_mid_store_stores_nothing_and_leaves_the_state_as_it_was(employer_a, company_a):
+    file = a_file(company_a, employer_a)
+    lines = services.STORE_BATCH_SIZE + 10  # two batches
+
+    with crash_on_second_batch(), pytest.raises(Crash):
+        record_parse_result(submitted_file=file, parsed=parsed_with(lines, errors=1))
+
+    file.refresh_from_db()
+    assert file.state == SubmittedFile.State.RECEIVED
+    assert file.rows is None and file.parsed_at is None and file.columns == {}
+    assert not DeductionLine.objects.exists()
+    assert not ParseIssue.objects.exists()
+
+
+def test_a_crash_while_recording_again_keeps_the_earlier_result(employer_a, company_a):
+    file = a_file(company_a, employer_a)
+    record_parse_result(submitted_file=file, parsed=parsed_with(20, errors=2))
+
+    with crash_on_second_batch(), pytest.raises(Crash):
+        record_parse_result(submitted_file=file, parsed=parsed_with(services.STORE_BATCH_SIZE * 2))
+
+    file.refresh_from_db()
+    assert (file.state, file.rows, file.invalid_rows) == ("done", 20, 2)
+    assert file.lines.count() == 20
+    assert file.issues.count() == 2
+
+
+def test_amounts_in_problems_are_written_the_norwegian_way(employer_a, company_a):
+    file = a_file(company_a, employer_a)
+    record_parse_result(submitted_file=file, parsed=parsed_with(3, errors=1))
+
+    assert file.issues.get().message == "Beløpet -1\xa0234,50 er negativt."
+
+
+def test_problems_name_identity_numbers_masked_only(employer_a, company_a):
+    file = a_file(company_a, employer_a)
+    number = nin(9)
+    bad = number[:-1] + str((int(number[-1]) + 1) % 10)
+    result = parse(f"Fødselsnummer;Navn;Trekk\r\n{bad};Test, Ola;630,00\r\n".encode(), "l.csv")
+
+    record_parse_result(submitted_file=file, parsed=result)
+
+    message = file.issues.get().message
+    assert mask_nin(bad) in message
+    assert bad not in message
+
+
+# The receipt ------------------------------------------------------------------------------
+
+
+def receipt_url(file):
+    return reverse("submissions:receipt", args=[file.submission_id])
+
+
+def test_the_receipt_lists_the_first_ten_problems(client_a, employer_a, company_a):
+    file = a_file(company_a, employer_a)
+    record_parse_result(submitted_file=file, parsed=parsed_with(40, errors=12))
+
+    html = client_a.get(receipt_url(file)).content.decode()
+
+    assert "Feil i liste.csv" in html
+    assert html.count("er negativt.") == 10
+    assert '<td class="num">11</td>' in html  # rows 2..11
+    assert '<td class="num">12</td>' not in html
+    assert "De første 10 feilene vi fant" in html
+
+
+def test_the_receipt_shows_problems_but_never_the_lines(client_a, employer_a, company_a):
+    file = a_file(company_a, employer_a)
+    record_parse_result(submitted_file=file, parsed=parsed_with(5, errors=1))
+
+    html = client_a.get(receipt_url(file)).content.decode()
+
+    assert "Ferdig" in html
+    assert nin(0) not in html and mask_nin(nin(0)) not in html
+    assert "Person 1" not in html
+
+
+def test_a_receipt_without_problems_lists_none(client_a, employer_a, company_a):
+    file = a_file(company_a, employer_a)
+    record_parse_result(submitted_file=file, parsed=parsed_with(5))
+
+    html = client_a.get(receipt_url(file)).content.decode()
+
+    assert "Feil i liste.csv" not in html
+    assert "Oppdater" not in html
+
+
+def test_the_receipt_offers_a_refresh_while_the_file_is_being_read(client_a, employer_a, company_a):
+    file = a_file(company_a, employer_a)
+    SubmittedFile.objects.filter(pk=file.pk).update(state=SubmittedFile.State.PARSING)
+
+    html = client_a.get(receipt_url(file)).content.decode()
+
+    assert "Leses inn" in html
+    assert f'<a href="{receipt_url(file)}">Oppdater</a>' in html
+
+
+def test_the_receipt_uses_a_fixed_number_of_queries(
+    client_a, employer_a, company_a, django_assert_max_num_queries
+):
+    file = a_file(company_a, employer_a)
+    record_parse_result(submitted_file=file, parsed=parsed_with(5, errors=1))
+    with django_assert_max_num_queries(30) as few:
+        client_a.get(receipt_url(file))
+
+    submission = submit_list(
+        company=company_a,
+        period=Period.of(dt.date.today()),
+        files=[upload(f"liste{i}.csv", CSV) for i in range(4)],
+        comment="",
+        contact_email=employer_a.email,
+        acting_user=employer_a,
+    )
+    for each in submission.files.all():
+        record_parse_result(submitted_file=each, parsed=parsed_with(30, errors=12))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client_a.get(reverse("submissions:receipt", args=[submission.pk]))
+
+
+def test_the_form_links_to_the_list_template(client_a):
+    html = client_a.get(reverse("portal:innsending")).content.decode()
+
+    assert f'<a href="{reverse("list_template")}" download>Last ned mal</a>' in html
+    assert reverse("list_template") == "/mal/trekkliste.xlsx"
