@@ -67,8 +67,11 @@ def backoff(attempts: int) -> dt.timedelta:
 
 def safe_error(exc: BaseException) -> str:
     """The error for the job row and the log: type and message, any 11-digit number masked
-    (a parser error must not carry an identity number into the admin or the logs)."""
-    text = f"{type(exc).__name__}: {exc}"
+    (a parser error must not carry an identity number into the admin or the logs). Only
+    the first line: PostgreSQL puts the row's values on the next ones ("DETAIL: Failing
+    row contains (…, 'Ola Nordmann', …)"), and a name cannot be recognised to be masked."""
+    lines = str(exc).strip().splitlines()
+    text = f"{type(exc).__name__}: {lines[0] if lines else ''}"
     return _NIN_LIKE.sub(lambda m: m[1] + "*****", text)[:2000]
 
 

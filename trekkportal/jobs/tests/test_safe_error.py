@@ -32,3 +32,19 @@ def test_it_keeps_other_numbers_readable(text):
 
 def test_it_is_bounded():
     assert len(safe_error(ValueError("x" * 10_000))) == 2000
+
+
+def test_it_keeps_only_the_first_line_so_a_database_error_leaks_no_row():
+    from django.db import IntegrityError
+
+    error = safe_error(
+        IntegrityError(
+            'null value in column "amount_ore" of relation "submissions_line" violates '
+            "not-null constraint\nDETAIL:  Failing row contains (7, 3, Ola Nordmann, null)."
+        )
+    )
+
+    assert error == (
+        'IntegrityError: null value in column "amount_ore" of relation "submissions_line" '
+        "violates not-null constraint"
+    )
