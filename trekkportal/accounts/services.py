@@ -83,7 +83,11 @@ def add_user(
             _("A user with the e-mail address %(email)s already exists."),
             params={"email": address},
         )
-    user = User.objects.create_user(address, name=name.strip(), is_staff=is_staff)
+    # Union staff may do everything in the back office (design.md § Who uses it); a staff
+    # flag without permissions would open an admin that shows nothing.
+    user = User.objects.create_user(
+        address, name=name.strip(), is_staff=is_staff, is_superuser=is_staff
+    )
     record("user.added", actor=acting_user, obj=user, staff=is_staff)
     for company in companies:
         grant_access(user=user, company=company, acting_user=acting_user)

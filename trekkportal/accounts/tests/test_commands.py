@@ -43,6 +43,20 @@ def test_add_user_makes_union_staff(db):
     assert User.objects.get().is_staff
 
 
+def test_union_staff_added_by_command_can_open_the_submissions_in_the_admin(db):
+    from django.test import Client
+
+    from conftest import log_in_client
+
+    call_command("add_user", "staff@forbundet.example", "--staff")
+    client = Client()
+    log_in_client(client, User.objects.get())
+
+    response = client.get("/admin/submissions/submission/")
+
+    assert response.status_code == 200
+
+
 def test_add_user_refuses_duplicates_in_any_case(db):
     call_command("add_user", "ola@example.no")
     with pytest.raises(CommandError, match="finnes allerede"):
