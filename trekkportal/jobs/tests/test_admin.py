@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from trekkportal.audit.models import AuditEvent
 from trekkportal.jobs.models import Job
 
 from . import sample_jobs
@@ -35,6 +36,8 @@ def test_staff_can_run_failed_jobs_again(staff_client):
     done.refresh_from_db()
     assert (failed.status, failed.attempts) == (Job.Status.QUEUED, 0)
     assert done.status == Job.Status.DONE
+    event = AuditEvent.objects.get(action="jobs.retried")
+    assert event.actor_label == "siri@forbundet.example" and event.data == {"count": 1}
 
 
 def test_an_employer_cannot_see_the_jobs(client_a):

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from trekkportal.audit.models import AuditEvent
 from trekkportal.jobs.models import Job
 from trekkportal.jobs.worker import run_pending
 from trekkportal.mail import emails
@@ -35,3 +36,5 @@ def test_staff_can_send_a_failed_message_again(staff_client, company_a, mailoutb
     message.refresh_from_db()
     assert message.status == OutboxMessage.Status.SENT
     assert [m.to for m in mailoutbox] == [["lonn@alfa.example"]]
+    event = AuditEvent.objects.get(action="mail.sent_again")
+    assert event.actor_label == "siri@forbundet.example" and event.data == {"count": 1}
