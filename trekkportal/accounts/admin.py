@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from trekkportal.audit.services import record
@@ -100,9 +101,12 @@ class NdaVersionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description=_("acceptances"))
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(accepted_by=Count("acceptances"))
+
+    @admin.display(description=_("acceptances"), ordering="accepted_by")
     def acceptance_count(self, obj) -> int:
-        return obj.acceptances.count()
+        return obj.accepted_by
 
     def get_changeform_initial_data(self, request):
         latest = NdaVersion.objects.order_by("-version").first()

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from conftest import log_in_client
 from trekkportal.accounts.middleware import NDA_EXEMPT_URL_NAMES
-from trekkportal.accounts.models import NdaAcceptance
+from trekkportal.accounts.models import NdaAcceptance, NdaVersion
 from trekkportal.accounts.nda import SEED_TEXT, current_nda_version
 from trekkportal.accounts.selectors import ACTIVE_COMPANY_SESSION_KEY
 from trekkportal.accounts.services import publish_nda
@@ -164,3 +164,24 @@ def test_the_nda_page_shows_no_company_switcher_or_tabs(fresh_client, company_a)
     assert 'id="company-switch"' not in html
     assert company_a.name not in html
     assert "Logg ut" in html
+
+
+def test_the_admins_list_of_versions_counts_acceptances_in_a_fixed_number_of_queries(
+    staff_client, staff, employer_a, django_assert_max_num_queries
+):
+    url = reverse("admin:accounts_ndaversion_changelist")
+    staff_client.get(url)
+    with django_assert_max_num_queries(20) as one_version:
+        staff_client.get(url)
+    accepted = current_nda_version()
+    for number in range(2, 7):  # older versions, each accepted by a user
+        version = NdaVersion.objects.create(
+            version=number, text=f"Versjon {number}.", published_at=accepted.published_at
+        )
+        NdaAcceptance.objects.create(user=employer_a, version=version)
+    NdaVersion.objects.filter(pk=accepted.pk).update(published_at=timezone.now())
+
+    with django_assert_max_num_queries(len(one_version.captured_queries)):
+        response = staff_client.get(url)
+
+    assert response.status_code == 200
