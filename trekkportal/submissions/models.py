@@ -46,8 +46,9 @@ class Submission(models.Model):
         ]
         indexes = [
             models.Index(fields=["company", "-submitted_at"]),
-            # Reconciliation reads the lines of a company's submissions for a period.
-            models.Index(fields=["company", "period"], name="submission_company_period"),
+            # Reconciliation reads the lines of a period's submissions: of all companies
+            # (a whole period) or of one company.
+            models.Index(fields=["period", "company"], name="submission_period_company"),
         ]
 
     def __str__(self) -> str:
