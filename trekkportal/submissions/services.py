@@ -14,7 +14,7 @@ import hashlib
 import itertools
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -280,7 +280,7 @@ def record_parse_result(*, submitted_file: SubmittedFile, parsed: Any) -> Submit
                 "columns",
             ]
         )
-        _store_in_batches(DeductionLine, (_line_row(row, line) for line in lines))
+        _store_in_batches(DeductionLine, _line_rows(row, lines))
         _store_in_batches(ParseIssue, (_issue_row(row, error) for error in errors))
         record(
             "submission.file_parsed",
@@ -303,24 +303,53 @@ def _store_in_batches(model: type[models.Model], objects: Iterable[models.Model]
         model.objects.bulk_create(batch, batch_size=STORE_BATCH_SIZE)
 
 
-def _line_row(submitted_file: SubmittedFile, line: Any) -> DeductionLine:
-    return DeductionLine(
-        submitted_file=submitted_file,
-        row=line.row,
-        nin=line.nin or "",
-        nin_restored=line.nin_restored,
-        nin_uncertain=line.nin_uncertain,
-        birth_date=line.birth_date,
-        name=(line.name or "")[:200],
-        employee_no=(line.employee_no or "")[:50],
-        member_no=(line.member_no or "")[:50],
-        base_amount=line.base_amount,
-        amount=line.amount,
-        union_amount=line.union_amount,
-        club_amount=line.club_amount,
-        period=_period_date(line.period),
-        valid=line.ok,
-    )
+# DeductionLine's concrete fields in model order: lines are built with positional
+# arguments, the fast path of Model.__init__ (a test holds this equal to the model).
+LINE_FIELDS = (
+    "id",
+    "submitted_file_id",
+    "row",
+    "nin",
+    "nin_restored",
+    "nin_uncertain",
+    "birth_date",
+    "name",
+    "employee_no",
+    "member_no",
+    "base_amount",
+    "amount",
+    "union_amount",
+    "club_amount",
+    "period",
+    "valid",
+)
+
+
+def _line_rows(submitted_file: SubmittedFile, lines: Iterable[Any]) -> Iterator[DeductionLine]:
+    file_id = submitted_file.pk
+    periods: dict[str | None, dt.date | None] = {}
+    for line in lines:
+        period = line.period
+        if period not in periods:
+            periods[period] = _period_date(period)
+        yield DeductionLine(
+            None,
+            file_id,
+            line.row,
+            line.nin or "",
+            line.nin_restored,
+            line.nin_uncertain,
+            line.birth_date,
+            (line.name or "")[:200],
+            (line.employee_no or "")[:50],
+            (line.member_no or "")[:50],
+            line.base_amount,
+            line.amount,
+            line.union_amount,
+            line.club_amount,
+            periods[period],
+            line.ok,
+        )
 
 
 def _period_date(value: str | None) -> dt.date | None:

@@ -132,6 +132,11 @@ def test_a_line_keeps_every_value_the_parser_read(employer_a, company_a):
     assert stored.period == dt.date(2026, 10, 1)
 
 
+def test_lines_are_built_in_the_models_field_order():
+    fields = tuple(field.attname for field in DeductionLine._meta.concrete_fields)
+    assert fields == services.LINE_FIELDS
+
+
 def test_a_line_without_a_valid_identity_number_is_stored_with_a_blank_one(employer_a, company_a):
     file = a_file(company_a, employer_a)
     parsed = parsed_with(0)
