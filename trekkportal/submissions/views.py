@@ -43,6 +43,17 @@ def innsending(request):
 @csrf_protect
 def _innsending(request):
     if request.method == "POST":
+        if not _opened_for_active_company(request):
+            messages.error(
+                request,
+                _(
+                    "The form was opened while you worked for another company, so nothing "
+                    "was sent. You now work for %(name)s: check that this is right and send "
+                    "the list again."
+                )
+                % {"name": request.company.name},
+            )
+            return redirect("portal:innsending")
         form = SubmissionForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
@@ -68,9 +79,32 @@ def _innsending(request):
                 return redirect("submissions:receipt", pk=submission.pk)
         status = 503 if form.non_field_errors() else 400
     else:
-        form = SubmissionForm(initial={"contact_email": request.user.email})
+        form = _new_form(request)
         status = 200
     return render(request, "submissions/innsending.html", _form_context(form), status=status)
+
+
+# The company a form was opened for, by its idempotency key: the active company lives in
+# the session, so a switch in another tab (or a revoked grant) would otherwise file the
+# list under a different company than the one the page showed.
+FORM_COMPANIES_SESSION_KEY = "submission_form_companies"
+FORM_COMPANIES_KEPT = 20
+
+
+def _new_form(request) -> SubmissionForm:
+    form = SubmissionForm(initial={"contact_email": request.user.email})
+    opened = request.session.get(FORM_COMPANIES_SESSION_KEY, {})
+    opened[str(form.initial["idempotency_key"])] = request.company.pk
+    request.session[FORM_COMPANIES_SESSION_KEY] = dict(list(opened.items())[-FORM_COMPANIES_KEPT:])
+    return form
+
+
+def _opened_for_active_company(request) -> bool:
+    """False when this session opened the posted form for another company (a form this
+    session does not know, say from before a new login, is let through)."""
+    key = request.POST.get("idempotency_key", "")
+    opened_for = request.session.get(FORM_COMPANIES_SESSION_KEY, {}).get(key)
+    return opened_for is None or opened_for == request.company.pk
 
 
 def _form_context(form):
@@ -88,7 +122,7 @@ def _form_context(form):
 
 
 def _too_large(request):
-    form = SubmissionForm(initial={"contact_email": request.user.email})
+    form = _new_form(request)
     messages.error(
         request,
         _("The files are larger than %(limit)s together. Send them in several submissions.")
