@@ -53,12 +53,37 @@ class ReadOnlyAdminMixin:
 class SubmittedFileInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = SubmittedFile
     extra = 0
-    fields = ("download", "size", "sha256", "state", "rows", "invalid_rows", "total_amount")
+    fields = (
+        "download",
+        "size",
+        "sha256",
+        "state",
+        "rows",
+        "invalid_rows",
+        "total_amount",
+        "lines",
+    )
     readonly_fields = fields
 
     @admin.display(description=_("file"))
     def download(self, obj):
         return _download_link(obj)
+
+    @admin.display(description=_("lines and problems"))
+    def lines(self, obj):
+        return _lines_link(obj)
+
+
+def _lines_link(submitted_file: SubmittedFile):
+    if submitted_file.pk is None or submitted_file.rows is None:
+        return "-"
+    url = reverse("admin:submissions_submittedfile_lines", args=[submitted_file.pk])
+    return format_html(
+        '<a href="{}">{}</a>',
+        url,
+        gettext("Show the lines and problems (%(rows)s rows, %(invalid)s with problems)")
+        % {"rows": submitted_file.rows, "invalid": submitted_file.invalid_rows or 0},
+    )
 
 
 def _download_link(submitted_file: SubmittedFile):
@@ -134,15 +159,7 @@ class SubmittedFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("lines and problems"))
     def lines_and_problems(self, obj):
-        if obj.pk is None or obj.rows is None:
-            return "-"
-        url = reverse("admin:submissions_submittedfile_lines", args=[obj.pk])
-        return format_html(
-            '<a href="{}">{}</a>',
-            url,
-            gettext("Show the lines and problems (%(rows)s rows, %(invalid)s with problems)")
-            % {"rows": obj.rows, "invalid": obj.invalid_rows or 0},
-        )
+        return _lines_link(obj)
 
     def get_urls(self):
         return [

@@ -45,6 +45,16 @@ def test_the_file_page_shows_the_columns_summary_and_a_link_to_the_lines(
     assert "250 rader, 3 med feil" in html
 
 
+def test_the_submission_page_links_each_files_lines(staff_client, employer_a, company_a):
+    file = stored_file(company_a, employer_a)
+
+    response = staff_client.get(
+        reverse("admin:submissions_submission_change", args=[file.submission_id])
+    )
+
+    assert lines_url(file) in response.content.decode()
+
+
 def test_staff_see_the_lines_masked_a_hundred_a_page(staff_client, employer_a, company_a):
     file = stored_file(company_a, employer_a)
 
