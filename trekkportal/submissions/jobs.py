@@ -33,8 +33,8 @@ def parse_submitted_file(*, submitted_file_id: int) -> None:
     from trekkportal.submissions.parsers import parse_safely
 
     submitted_file = SubmittedFile.objects.filter(pk=submitted_file_id).first()
-    if submitted_file is None or submitted_file.state in FINISHED:
-        return
+    if submitted_file is None or submitted_file.state == SubmittedFile.State.DONE:
+        return  # read already (this job ran before, say in a worker killed afterwards)
     files = SubmittedFile.objects.filter(pk=submitted_file_id)
     files.update(state=SubmittedFile.State.PARSING)
     try:
@@ -50,9 +50,6 @@ def parse_submitted_file(*, submitted_file_id: int) -> None:
         else:
             files.update(state=SubmittedFile.State.RECEIVED)  # honest while the job retries
         raise
-
-
-FINISHED = (SubmittedFile.State.DONE, SubmittedFile.State.FAILED)
 
 
 @contextmanager

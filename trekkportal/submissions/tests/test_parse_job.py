@@ -58,3 +58,22 @@ def test_it_says_the_file_could_not_be_read_after_the_last_try(stored_file, brok
     assert "storage unavailable" in job.last_error
     assert stored_file.state == SubmittedFile.State.FAILED  # not "Mottatt" for ever
     assert "liste.csv" in stored_file.parse_error
+
+
+def test_staff_running_the_failed_job_again_reads_the_file(
+    stored_file, broken_storage, monkeypatch, staff_client
+):
+    from django.urls import reverse
+
+    run_pending(now=timezone.now() + dt.timedelta(days=1))  # every try fails
+    monkeypatch.undo()  # the storage is back
+    job = Job.objects.get(name__endswith="parse_submitted_file")
+    staff_client.post(
+        reverse("admin:jobs_job_changelist"), {"action": "retry", "_selected_action": [job.pk]}
+    )
+
+    run_pending()
+
+    stored_file.refresh_from_db()
+    assert stored_file.state == SubmittedFile.State.DONE
+    assert stored_file.rows == 1
