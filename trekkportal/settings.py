@@ -131,6 +131,7 @@ SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute timeout, enforced by accounts midd
 SESSION_IDLE_TIMEOUT = 30 * 60
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "trekkportal.portal.errors.csrf_failure"  # our page, in Norwegian
 
 # Users and passwords ----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

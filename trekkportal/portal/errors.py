@@ -19,6 +19,13 @@ def page_not_found(request, exception=None):
     return _page(request, 404)
 
 
+def csrf_failure(request, reason=""):
+    """A form posted without a valid CSRF token: most often a page left open across a login
+    or logout. Our page and words instead of Django's technical one (whose <style> block
+    our CSP blocks anyway); the reason stays out of the page."""
+    return render(request, "errors/error.html", {"status": 403, "csrf": True}, status=403)
+
+
 def server_error(request):
     # Rendered without the request context: the error may come from a context processor.
     from django.http import HttpResponseServerError
