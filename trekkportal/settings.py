@@ -113,8 +113,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: shared by every process, because rate limits must hold across workers ---------
 _cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
+
+
+def cache_config(url: str) -> dict:
+    """``env.cache_url_config``, except that ``?key_prefix=`` and ``?timeout=`` are kept:
+    django-environ 0.14 lower-cases them for Django's Redis backend, which then ignores
+    them (so processes meant to be separated by a key prefix would share rate limits)."""
+    config = env.cache_url_config(url)
+    for key in ("key_prefix", "timeout", "version", "key_function"):
+        if key in config:
+            config[key.upper()] = config.pop(key)
+    return config
+
+
 if _cache_url:
-    CACHES = {"default": env.cache_url_config(_cache_url)}
+    CACHES = {"default": cache_config(_cache_url)}
 else:
     CACHES = {
         "default": {
