@@ -42,7 +42,8 @@ def shared_database(request, tmp_path_factory):
         **os.environ,
         "TREKKPORTAL_VAR_DIR": str(var),
         "DATABASE_URL": f"sqlite:///{var / 'db.sqlite3'}",
-        "CACHE_URL": REDIS_URL if request.param == "redis" else "",
+        # A key prefix of this run's own: other test runs may share the Redis database.
+        "CACHE_URL": f"{REDIS_URL}?key_prefix=rl-{RUN}" if request.param == "redis" else "",
         "REDIS_URL": "",
         "LOG_LEVEL": "WARNING",
     }
