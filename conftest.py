@@ -28,6 +28,7 @@ def pytest_configure(config):
     # Fast hashing in tests; production uses Argon2id (asserted in the accounts tests).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CODE_EMAIL_IN_BACKGROUND = False  # read codes from the outbox at once
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Any
 
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal.cryptokit import generate_user_code
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -66,5 +69,25 @@ def render_code_email(*, email: str, code: str, purpose: str) -> EmailMultiAlter
     return message
 
 
+logger = logging.getLogger(__name__)
+
+
 def send_code_email(*, email: str, code: str, purpose: str) -> None:
-    render_code_email(email=email, code=code, purpose=purpose).send()
+    """Send a one-time code at once (the user is waiting; codes never go to the outbox).
+
+    The SMTP conversation happens on a background thread, so a registered address is
+    answered as fast as an unknown one (security-tests.md A6). A failed send is logged
+    without address or code; the user can ask for a new code.
+    """
+    message = render_code_email(email=email, code=code, purpose=purpose)
+    if not settings.CODE_EMAIL_IN_BACKGROUND:
+        message.send()
+        return
+    threading.Thread(target=_send_quietly, args=(message,), name="code-email", daemon=True).start()
+
+
+def _send_quietly(message: EmailMultiAlternatives) -> None:
+    try:
+        message.send()
+    except Exception as error:  # SMTP errors can quote the address: log the type only
+        logger.error("a one-time code e-mail could not be sent (%s)", type(error).__name__)

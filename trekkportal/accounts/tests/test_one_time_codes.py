@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import statistics
+import threading
 import time
 
 import pytest
 import time_machine
 from django.contrib.auth.hashers import is_password_usable
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.test import Client
 from django.urls import reverse
 
@@ -299,3 +301,29 @@ def test_the_request_page_shows_the_registration_rule_as_help_not_as_a_verdict(c
     assert 'class="help"' in html
     assert "Send engangskode" in html and "Avbryt" in html
     assert User.objects.count() == 0
+
+
+# A6: the SMTP conversation never delays the answer -------------------------------------------
+SMTP_MAY_ANSWER = threading.Event()
+
+
+class SlowSmtpBackend(locmem.EmailBackend):
+    """Like an SMTP server that takes its time: sending waits until the test lets it."""
+
+    def send_messages(self, messages):
+        assert SMTP_MAY_ANSWER.wait(10)
+        return super().send_messages(messages)
+
+
+def test_a_known_address_is_answered_before_the_code_email_is_sent(client, new_user, settings):
+    settings.CODE_EMAIL_IN_BACKGROUND = True
+    settings.EMAIL_BACKEND = f"{__name__}.SlowSmtpBackend"
+    SMTP_MAY_ANSWER.clear()
+    response = request_code(client, new_user.email)
+    assert response.status_code == 302  # answered while the "SMTP server" still waits
+    assert mail.outbox == []
+    SMTP_MAY_ANSWER.set()
+    for thread in threading.enumerate():
+        if thread.name == "code-email":
+            thread.join(10)
+    assert [m.to for m in mail.outbox] == [[new_user.email]]
