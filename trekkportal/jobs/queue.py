@@ -96,8 +96,10 @@ class JobFunction:
         priority: int = 0,
         schedule: Daily | None = None,
         timeout: float | None = None,
+        on_give_up: Callable[..., Any] | None = None,
     ) -> None:
         self.func = func
+        self.on_give_up = on_give_up
         self.timeout = timeout
         self.name = name or f"{func.__module__}.{func.__qualname__}"
         self.max_attempts = max_attempts
@@ -140,8 +142,12 @@ def job(
     priority: int = 0,
     schedule: Daily | None = None,
     timeout: float | None = None,
+    on_give_up: Callable[..., Any] | None = None,
 ) -> Any:
     """Register a function as a job: ``@job`` or ``@job(max_attempts=3, priority=10)``.
+
+    ``on_give_up(**kwargs)`` runs once when the queue gives a run up for good without the
+    job itself having had the last word: its worker died during the last try.
 
     A higher ``priority`` runs first among due jobs. ``timeout`` (seconds, default
     ``JOBS_TIMEOUT_SECONDS``) stops a run that takes longer with ``JobTimeout`` (counted as
@@ -156,6 +162,7 @@ def job(
             priority=priority,
             schedule=schedule,
             timeout=timeout,
+            on_give_up=on_give_up,
         )
         _REGISTRY[job_function.name] = job_function
         return job_function

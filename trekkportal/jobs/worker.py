@@ -94,7 +94,9 @@ def claim(worker_id: str, *, now: dt.datetime | None = None) -> Job | None:
             )
             if connection.features.has_select_for_update_skip_locked:
                 candidates = candidates.select_for_update(skip_locked=True)
-            row = candidates.values("pk", "status", "locked_until", "attempts", "max_attempts")
+            row = candidates.values(
+                "pk", "name", "kwargs", "status", "locked_until", "attempts", "max_attempts"
+            )
             row = next(iter(row[:1]), None)
             if row is None:
                 return None
@@ -111,6 +113,7 @@ def claim(worker_id: str, *, now: dt.datetime | None = None) -> Job | None:
                     last_error="The worker stopped during the last attempt (lease expired).",
                 )
                 logger.warning("job %s failed: lease expired on the last attempt", row["pk"])
+                _give_up(row["name"], row["kwargs"])
                 continue
             taken = same_state.update(
                 status=Job.Status.RUNNING,
@@ -122,6 +125,16 @@ def claim(worker_id: str, *, now: dt.datetime | None = None) -> Job | None:
             if taken:
                 return Job.objects.get(pk=row["pk"])
     return None
+
+
+def _give_up(name: str, kwargs: dict) -> None:
+    """Let the job record that it will not run again (e.g. a file "could not be read")."""
+    try:
+        hook = queue.get_job_function(name).on_give_up
+        if hook is not None:
+            hook(**kwargs)
+    except Exception as exc:
+        logger.error("job %s: its give-up hook failed: %s", name, safe_error(exc))
 
 
 class _Heartbeat(threading.Thread):

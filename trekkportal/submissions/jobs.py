@@ -27,7 +27,15 @@ def sweep_orphan_submission_files() -> None:
     logger.info("swept %d orphan submission file(s)", len(deleted))
 
 
-@job(max_attempts=3)
+def _could_not_be_read(*, submitted_file_id: int) -> None:
+    """The parse job gave up (its worker died on the last try): "Kunne ikke leses", not
+    "Leses inn" for ever. The stored file stays, for staff."""
+    submitted_file = SubmittedFile.objects.filter(pk=submitted_file_id).first()
+    if submitted_file is not None and submitted_file.state != SubmittedFile.State.DONE:
+        record_parse_result(submitted_file=submitted_file, parsed=ParseFailure("crashed"))
+
+
+@job(max_attempts=3, on_give_up=_could_not_be_read)
 def parse_submitted_file(*, submitted_file_id: int) -> None:
     """Read one stored file in the parser's sandbox and record the result. Idempotent."""
     from trekkportal.submissions.parsers import parse_safely

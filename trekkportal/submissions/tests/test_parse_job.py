@@ -77,3 +77,23 @@ def test_staff_running_the_failed_job_again_reads_the_file(
     stored_file.refresh_from_db()
     assert stored_file.state == SubmittedFile.State.DONE
     assert stored_file.rows == 1
+
+
+def test_a_worker_dying_on_the_last_try_leaves_the_file_could_not_be_read(stored_file):
+    from trekkportal.jobs.worker import claim
+
+    Job.objects.filter(name__endswith="parse_submitted_file").update(
+        status=Job.Status.RUNNING,
+        attempts=3,
+        locked_by="a worker that was killed",
+        locked_until=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+    SubmittedFile.objects.filter(pk=stored_file.pk).update(state=SubmittedFile.State.PARSING)
+
+    # Another worker takes what is due (the receipt e-mail) and gives the parse job up.
+    while (taken := claim("another worker")) is not None:
+        assert not taken.name.endswith("parse_submitted_file")
+
+    stored_file.refresh_from_db()
+    assert Job.objects.get(name__endswith="parse_submitted_file").status == Job.Status.FAILED
+    assert stored_file.state == SubmittedFile.State.FAILED  # not "Leses inn" for ever
