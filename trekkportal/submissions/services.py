@@ -394,6 +394,9 @@ def issue_message(error: Any) -> str:
     return render(error.code, params, _)
 
 
+SWEEP_CHUNK = 500
+
+
 def sweep_orphan_files(*, older_than: dt.timedelta | None = None) -> list[str]:
     """Delete stored submission files that no row refers to and that are older than
     ``older_than`` (default: SUBMISSION_ORPHAN_MINUTES). Returns the names deleted."""
@@ -405,11 +408,15 @@ def sweep_orphan_files(*, older_than: dt.timedelta | None = None) -> list[str]:
     except FileNotFoundError:
         return []
     candidates = [f"{STORAGE_PREFIX}{name}" for name in names]
-    known = set(
-        SubmittedFile.objects.filter(storage_name__in=candidates).values_list(
-            "storage_name", flat=True
+    known: set[str] = set()
+    # In chunks: years of files would exceed SQLite's limit of variables in one query.
+    for start in range(0, len(candidates), SWEEP_CHUNK):
+        chunk = candidates[start : start + SWEEP_CHUNK]
+        known.update(
+            SubmittedFile.objects.filter(storage_name__in=chunk).values_list(
+                "storage_name", flat=True
+            )
         )
-    )
     deleted = []
     for name in candidates:
         if name in known:

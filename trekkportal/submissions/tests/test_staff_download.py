@@ -132,3 +132,23 @@ def test_the_sweeper_runs_every_night_in_the_worker():
     from trekkportal.submissions.jobs import sweep_orphan_submission_files
 
     assert sweep_orphan_submission_files in scheduled_jobs()
+
+
+def test_the_sweeper_checks_many_files_in_chunks(
+    settings, employer_a, company_a, monkeypatch, django_assert_max_num_queries
+):
+    from trekkportal.submissions import services
+
+    monkeypatch.setattr(services, "SWEEP_CHUNK", 2)
+    kept = submit(company_a, employer_a, upload("a.csv", CSV)).files.get().storage_name
+    for n in range(5):
+        default_storage.save(f"submissions/orphan-{n}.csv", upload("x.csv", CSV))
+    old = 1_000_000_000
+    for path in (Path(settings.MEDIA_ROOT) / "submissions").iterdir():
+        os.utime(path, (old, old))
+
+    with django_assert_max_num_queries(4):  # 6 files, 2 a query; the audit event
+        deleted = sweep_orphan_files(older_than=dt.timedelta(minutes=60))
+
+    assert sorted(deleted) == [f"submissions/orphan-{n}.csv" for n in range(5)]
+    assert default_storage.exists(kept)
