@@ -17,7 +17,6 @@ import datetime as dt
 import logging
 import os
 import random
-import re
 import signal
 import socket
 import threading
@@ -30,6 +29,8 @@ from django.db import IntegrityError, close_old_connections, connection, transac
 from django.db.models import F, Q
 from django.utils import timezone
 
+from trekkportal.audit.logging import mask_identity_numbers
+
 from . import queue
 from .models import Job, ScheduledRun
 
@@ -37,7 +38,6 @@ logger = logging.getLogger("trekkportal.jobs")
 
 # An identity number as it may appear in an error: 11 digits, or 10 where a spreadsheet
 # dropped the leading zero, with or without a space, dot or dash after the birth date.
-_NIN_LIKE = re.compile(r"(?<!\d)(\d{5,6})[ .\-]?\d{5}(?!\d)")
 
 
 class JobTimeout(Exception):
@@ -72,7 +72,7 @@ def safe_error(exc: BaseException) -> str:
     row contains (…, 'Ola Nordmann', …)"), and a name cannot be recognised to be masked."""
     lines = str(exc).strip().splitlines()
     text = f"{type(exc).__name__}: {lines[0] if lines else ''}"
-    return _NIN_LIKE.sub(lambda m: m[1] + "*****", text)[:2000]
+    return mask_identity_numbers(text)[:2000]
 
 
 def _claimable(now: dt.datetime) -> Q:

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import itertools
 import logging
+import sys
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from trekkportal.audit.services import record
+from trekkportal.jobs.worker import safe_error
 from trekkportal.lib.periods import Period, selectable_periods
 
 from .emails import schedule_submission_receipt
@@ -182,11 +184,14 @@ def submit_list(
         ).first()
         if idempotency_key is not None and existing is not None:
             return existing  # the other click of a double click won the race
-        logger.exception("submission failed: database integrity error")
+        logger.error("submission failed: %s", safe_error(sys.exc_info()[1]))
         raise SubmissionFailed from None
     except Exception as error:
         _delete_files(written)
-        logger.exception("submission failed, %d stored file(s) removed", len(written))
+        # The error's first line only: a database error's detail quotes the row (comment).
+        logger.error(
+            "submission failed, %d stored file(s) removed: %s", len(written), safe_error(error)
+        )
         raise SubmissionFailed from error
     return submission
 

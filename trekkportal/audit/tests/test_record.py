@@ -20,3 +20,18 @@ def test_log_lines_are_utc_and_cannot_be_forged(db):
     assert "\n" not in line and "\u202e" not in line
     assert "\\n" in line
     assert line.split(" ")[0].endswith("Z")
+
+
+def test_log_lines_never_carry_an_identity_number_even_in_a_traceback():
+    formatter = OneLineUTCFormatter("%(message)s")
+    try:
+        raise ValueError("bad row 01019012345 and 0101901234 and 010190 12345")
+    except ValueError:
+        import sys
+
+        rec = logging.LogRecord("t", logging.ERROR, __file__, 1, "nin %s", ("31129912345",), None)
+        rec.exc_info = sys.exc_info()
+    line = formatter.format(rec)
+    for full in ("01019012345", "0101901234", "010190 12345", "31129912345"):
+        assert full not in line
+    assert "311299*****" in line and "010190*****" in line
