@@ -224,6 +224,20 @@ def make_nin(first9: str) -> str | None:
     return first9 + str(old_k1) + str(k2)
 
 
+def make_2032_nin(first9: str) -> str:
+    """A number valid only by the 2032 rule, from ``first9`` or the next nine digits that
+    allow one (for tests and demo data)."""
+    start = int(first9)
+    for candidate in range(start, start + 1000):
+        digits9 = f"{candidate:09d}"
+        old_k1, new_k1 = _k1_candidates(digits9)
+        for k1 in sorted(new_k1 - {old_k1}):
+            k2 = _k2(digits9 + str(k1))
+            if k2 is not None:
+                return f"{digits9}{k1}{k2}"
+    raise ValueError("no 2032-rule number near " + first9)
+
+
 def make_orgnr(first8: str) -> str | None:
     k = orgnr_check_digit(first8)
     return None if k is None else first8 + str(k)

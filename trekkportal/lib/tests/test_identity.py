@@ -11,6 +11,7 @@ from trekkportal.lib.identity import (
     NinKind,
     is_valid_nin,
     is_valid_orgnr,
+    make_2032_nin,
     make_nin,
     make_orgnr,
     make_valid_nin,
@@ -21,7 +22,8 @@ from trekkportal.lib.identity import (
 
 
 def _new_rule_only(first9: str) -> str:
-    """A number whose k1 is valid by the 2032 rule but not by the old one."""
+    """A number whose k1 is valid by the 2032 rule but not by the old one: an oracle
+    written from the rule itself, independent of the module under test."""
     s = sum(int(d) * w for d, w in zip(first9, K1_WEIGHTS, strict=True)) % 11
     old = (11 - s) % 11
     for base in (12, 13, 14):
@@ -152,3 +154,9 @@ def test_generated_numbers_of_every_kind_are_valid(kind):
     nin = parse_nin(make_valid_nin(dt.date(2001, 7, 9), kind=kind))
     assert nin.kind is kind
     assert nin.birth_date == dt.date(2001, 7, 9)
+
+
+@pytest.mark.parametrize("first9", ["010190123", "999999123", "010190512", "000000000"])
+def test_make_2032_nin_makes_numbers_valid_only_by_the_new_rule(first9):
+    number = make_2032_nin(first9)
+    assert parse_nin(number).new_rule is True
