@@ -59,19 +59,7 @@ def make_pdf(pages: list[list[str]], *, rule_columns: list[int] | None = None) -
             + content
             + b"\nendstream"
         )
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for off in offsets:
-        out += f"{off:010d} 00000 n \n".encode()
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return bytes(out)
+    return assemble(objects, header=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 
 
 def scanned_pdf() -> bytes:
@@ -86,24 +74,12 @@ def scanned_pdf() -> bytes:
         b"<< /Type /XObject /Subtype /Image /Width 10 /Height 1 /ColorSpace /DeviceRGB "
         b"/BitsPerComponent 8 /Length 30 >>\nstream\n" + image + b"\nendstream",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for off in offsets:
-        out += f"{off:010d} 00000 n \n".encode()
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return bytes(out)
+    return assemble(objects)
 
 
-def assemble(objects: list[bytes]) -> bytes:
+def assemble(objects: list[bytes], *, header: bytes = b"%PDF-1.4\n") -> bytes:
     """A PDF from numbered object bodies (1 must be the catalog)."""
-    out = bytearray(b"%PDF-1.4\n")
+    out = bytearray(header)
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))
