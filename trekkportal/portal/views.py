@@ -21,13 +21,15 @@ def home(request):
 @require_GET
 @company_required
 def brev(request):
-    return render(request, "portal/brev.html", {"letters": []})
+    # No letters exist yet (issue "Letters"): the page says so and explains the 6 months.
+    return render(request, "portal/brev.html")
 
 
 @require_GET
 @company_required
 def utrukne(request):
-    return render(request, "portal/utrukne.html", {"missing": []})
+    # No reconciliation yet (issue "Utrukne"): nothing can be missing.
+    return render(request, "portal/utrukne.html")
 
 
 @require_POST
