@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from trekkportal.lib.identity import make_orgnr
+from trekkportal.lib.identity import make_valid_orgnr
 
 PASSWORD = "a-long-test-passphrase-2026"
 
@@ -49,7 +49,7 @@ def _media_root(settings, tmp_path):
 
 
 def _orgnr(n: int) -> str:
-    return next(o for i in range(100) if (o := make_orgnr(f"{92000000 + n * 100 + i:08d}")))
+    return make_valid_orgnr(92000000 + n * 100)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 
 from trekkportal.lib.demo import DEMO_PASSWORD, DemoContext
-from trekkportal.lib.identity import make_orgnr
+from trekkportal.lib.identity import make_valid_orgnr
 
 from .models import Company, NdaVersion, User
 from .nda import SEED_TEXT
@@ -30,17 +30,9 @@ USERS = [
 ]
 
 
-def _orgnr(first8: str) -> str:
-    for i in range(100):
-        orgnr = make_orgnr(f"{int(first8) + i:08d}")
-        if orgnr:
-            return orgnr
-    raise ValueError(first8)
-
-
 def seed(context: DemoContext) -> None:
     for key, first8, name in COMPANIES:
-        orgnr = _orgnr(first8)
+        orgnr = make_valid_orgnr(int(first8))
         company = Company.objects.filter(orgnr=orgnr).first() or add_company(orgnr=orgnr, name=name)
         context.companies[key] = company
     for key, email, name, staff, company_keys in USERS:

@@ -238,6 +238,15 @@ def make_2032_nin(first9: str) -> str:
     raise ValueError("no 2032-rule number near " + first9)
 
 
+def make_valid_orgnr(start: int) -> str:
+    """The first valid organisation number from eight digits ``start`` on (tests, demo)."""
+    for first8 in range(start, start + 100):
+        orgnr = make_orgnr(f"{first8:08d}")
+        if orgnr is not None:
+            return orgnr
+    raise ValueError(f"no valid orgnr near {start}")
+
+
 def make_orgnr(first8: str) -> str | None:
     k = orgnr_check_digit(first8)
     return None if k is None else first8 + str(k)

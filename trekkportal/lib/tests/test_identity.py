@@ -15,6 +15,7 @@ from trekkportal.lib.identity import (
     make_nin,
     make_orgnr,
     make_valid_nin,
+    make_valid_orgnr,
     mask_nin,
     parse_nin,
     restore_leading_zero,
@@ -160,3 +161,9 @@ def test_generated_numbers_of_every_kind_are_valid(kind):
 def test_make_2032_nin_makes_numbers_valid_only_by_the_new_rule(first9):
     number = make_2032_nin(first9)
     assert parse_nin(number).new_rule is True
+
+
+def test_make_valid_orgnr_finds_the_next_valid_number():
+    orgnr = make_valid_orgnr(91100001)
+    assert is_valid_orgnr(orgnr)
+    assert orgnr.startswith("911000")
