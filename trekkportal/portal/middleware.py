@@ -36,7 +36,8 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", content_security_policy(request.csp_nonce))
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if request.user.is_authenticated if hasattr(request, "user") else False:
+        user = getattr(request, "user", None)  # set by a later middleware, if it ran
+        if user is not None and user.is_authenticated:
             # Pages with personal data are never kept by shared or browser caches.
             response.setdefault("Cache-Control", "no-store")
         return response
