@@ -23,6 +23,10 @@ env = environ.Env()
 
 DEVELOPMENT_SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+# National identity numbers at rest (trekkportal.lib.nincrypt): "id:base64key,..." with the
+# current key first, and the keyed-hash key. Unset: derived from SECRET_KEY (development).
+NIN_ENCRYPTION_KEYS = env.str("NIN_ENCRYPTION_KEYS", default="")
+NIN_INDEX_KEY = env.str("NIN_INDEX_KEY", default="")
 DEBUG = env.bool("DEBUG", default=True)
 TESTING = False  # set by the test configuration (conftest.py)
 
@@ -54,6 +58,7 @@ INSTALLED_APPS = [
     "trekkportal.jobs",
     "trekkportal.mail",
     "trekkportal.submissions",
+    "trekkportal.members",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,129 @@
+"""National identity numbers at rest: AES-GCM with a key id, plus a keyed hash.
+
+A stored number is ``"<key id>$<base64url(nonce || ciphertext || tag)>"``; the key id is
+also the authenticated data, so a token cannot be moved to another key. ``nin_hash`` is an
+HMAC-SHA256 under ``NIN_INDEX_KEY``: equal numbers give equal hashes, which is what
+look-ups and reconciliation join on, and nothing else can be learnt from it.
+
+Keys come from settings, read at call time:
+
+- ``NIN_ENCRYPTION_KEYS``: ``"id:base64key,id:base64key"`` (32-byte keys; the first one
+  encrypts, all of them decrypt — rotation adds a new first key, ``rotate_nin_keys``
+  re-encrypts, and the old key can then be removed).
+- ``NIN_INDEX_KEY``: base64 of at least 32 bytes. Changing it means recomputing every hash.
+
+With neither set (development) both are derived from ``SECRET_KEY`` and every page warns,
+as it does for the development secret key; ``check --deploy`` fails without them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+_KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+DEVELOPMENT_KEY_ID = "dev"
+
+
+class NinKeyError(ValueError):
+    """The configured keys are malformed, or a token names a key we do not have."""
+
+
+@dataclass(frozen=True)
+class NinKeys:
+    current_id: str
+    ciphers: dict[str, AESGCM]
+    index_key: bytes
+    derived: bool  # True when derived from SECRET_KEY (development only)
+
+
+def _b64decode(text: str) -> bytes:
+    text = text.strip()
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise NinKeyError("a NIN key is not valid base64") from exc
+
+
+@lru_cache(maxsize=8)
+def _load(encryption_keys: str, index_key: str, secret_key: str) -> NinKeys:
+    if not encryption_keys and not index_key:
+        seed = hashlib.sha256(b"trekkportal-nin-dev|" + secret_key.encode()).digest()
+        enc = hmac.new(seed, b"encryption", hashlib.sha256).digest()
+        idx = hmac.new(seed, b"index", hashlib.sha256).digest()
+        return NinKeys(DEVELOPMENT_KEY_ID, {DEVELOPMENT_KEY_ID: AESGCM(enc)}, idx, True)
+    if not encryption_keys or not index_key:
+        raise NinKeyError("set both NIN_ENCRYPTION_KEYS and NIN_INDEX_KEY, or neither")
+    ciphers: dict[str, AESGCM] = {}
+    current = ""
+    for entry in encryption_keys.split(","):
+        key_id, sep, material = entry.strip().partition(":")
+        if not sep or not _KEY_ID.match(key_id):
+            raise NinKeyError("NIN_ENCRYPTION_KEYS entries are 'id:base64key'")
+        key = _b64decode(material)
+        if len(key) != 32:
+            raise NinKeyError(f"NIN encryption key {key_id!r} must be 32 bytes")
+        if key_id in ciphers:
+            raise NinKeyError(f"NIN encryption key id {key_id!r} appears twice")
+        ciphers[key_id] = AESGCM(key)
+        current = current or key_id
+    idx = _b64decode(index_key)
+    if len(idx) < 32:
+        raise NinKeyError("NIN_INDEX_KEY must be at least 32 bytes")
+    return NinKeys(current, ciphers, idx, False)
+
+
+def keys() -> NinKeys:
+    return _load(
+        getattr(settings, "NIN_ENCRYPTION_KEYS", "") or "",
+        getattr(settings, "NIN_INDEX_KEY", "") or "",
+        settings.SECRET_KEY,
+    )
+
+
+def keys_are_derived() -> bool:
+    """True while the development keys (derived from SECRET_KEY) are in use."""
+    return keys().derived
+
+
+def encrypt_nin(nin: str) -> str:
+    """The token to store for ``nin`` (digits only, already validated)."""
+    k = keys()
+    nonce = os.urandom(12)
+    sealed = k.ciphers[k.current_id].encrypt(nonce, nin.encode("ascii"), k.current_id.encode())
+    return f"{k.current_id}${base64.urlsafe_b64encode(nonce + sealed).decode().rstrip('=')}"
+
+
+def token_key_id(token: str) -> str:
+    return token.partition("$")[0]
+
+
+def decrypt_nin(token: str) -> str:
+    """The number behind a stored token. Callers showing or exporting a full number audit
+    it; everything else works with ``nin_hash`` and masked values."""
+    key_id, sep, body = token.partition("$")
+    k = keys()
+    cipher = k.ciphers.get(key_id)
+    if not sep or cipher is None:
+        raise NinKeyError(f"no NIN key with id {key_id!r}")
+    raw = _b64decode(body)
+    return cipher.decrypt(raw[:12], raw[12:], key_id.encode()).decode("ascii")
+
+
+def nin_hash(nin: str) -> str:
+    """The keyed hash (64 hex characters) used for equality look-ups and joins."""
+    return hmac.new(keys().index_key, nin.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def generate_key() -> str:
+    """A new random key, base64url, for NIN_ENCRYPTION_KEYS or NIN_INDEX_KEY."""
+    return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
