@@ -75,7 +75,8 @@ class Command(BaseCommand):
             ):
                 out(f"{label + ':':<10} {value}")
             for problem in summary.problems:
-                out(f"  row {problem.row}: {problem.message(gettext)}")
+                masked = f" ({problem.masked})" if problem.masked else ""
+                out(f"  row {problem.row}{masked}: {problem.message(gettext)}")
             if summary.applied:
                 out(self.style.SUCCESS("Applied."))
             elif summary.dry_run:
