@@ -30,18 +30,23 @@ from typing import Any
 
 from trekkportal.lib.filesafety import gettext_noop
 from trekkportal.lib.identity import (
-    InvalidNin,
+    K1_WEIGHTS,
+    classic_birth_date,
     is_valid_orgnr,
     mask_nin,
     normalise_orgnr,
-    parse_nin,
-    restore_leading_zero,
 )
 from trekkportal.lib.periods import Period
 from trekkportal.submissions.parsers.headers import normalise_header
 from trekkportal.submissions.parsers.model import ParseError
 from trekkportal.submissions.parsers.readers import read_spreadsheet, read_text
-from trekkportal.submissions.parsers.values import BadDate, BadPeriod, amount_to_ore, to_date
+from trekkportal.submissions.parsers.values import (
+    BadDate,
+    BadPeriod,
+    amount_to_ore,
+    read_nin,
+    to_date,
+)
 from trekkportal.submissions.parsers.values import to_period as period_text
 
 NIN = "nin"
@@ -275,122 +280,178 @@ def read_rows(rows: Sequence[Sequence[Any]], *, today: dt.date, first_row: int =
             file_problem=RowProblem(None, "missing_columns", params={"columns": missing}),
         )
     result = ReadResult(columns=columns)
+    reader = _RowReader(mapping, today)
     for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 1):
-        number = first_row + offset
-        cells = {f: _cell(row, i) for f, i in mapping.items()}
-        if all(v in (None, "") for v in cells.values()):
-            continue
-        parsed, problems = _read_row(number, cells, mapping, today)
-        result.problems.extend(problems)
-        if parsed is not None:
+        parsed, problems = reader.read(first_row + offset, row)
+        if problems:
+            result.problems.extend(problems)
+        elif parsed is not None:
             result.rows.append(parsed)
     _flag_duplicates(result)
     return result
 
 
-def _cell(row: Sequence[Any], index: int) -> Any:
-    if index >= len(row):
-        return None
-    value = row[index]
-    if isinstance(value, str):
-        value = value.strip()
-    return value
-
-
 def _text(value: Any) -> str:
     if value is None:
         return ""
+    if type(value) is str:
+        return value.strip()[:_MAX_TEXT]
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()[:_MAX_TEXT]
 
 
-def _read_row(
-    number: int, cells: dict[str, Any], mapping: dict[str, int], today: dt.date
-) -> tuple[MemberRow | None, list[RowProblem]]:
-    problems: list[RowProblem] = []
-    masked = ""
-    nin_value = ""
-    nin = None
-    raw_nin = _text(cells.get(NIN))
-    if not raw_nin:
-        problems.append(RowProblem(number, "nin_missing"))
-    else:
-        candidate, _ = restore_leading_zero(raw_nin)
-        masked = mask_nin(candidate)
+# Old-rule k1 in three look-ups (the weighted sum of three digits at a time).
+_K1_PARTS = [
+    {f"{n:03d}": sum(int(d) * w for d, w in zip(f"{n:03d}", K1_WEIGHTS[i : i + 3], strict=True))
+     for n in range(1000)}
+    for i in (0, 3, 6)
+]  # fmt: skip
+
+
+def _read_nin(cell: Any) -> tuple[str, bool, dt.date | None]:
+    """(digits, valid, birth date) — the list parser's fast check, then the birth date
+    for a classic (old-rule) number; a 2032-rule number tells no birth date."""
+    digits, reason, _, _ = read_nin(cell)
+    if reason is not None:
+        return digits, False, None
+    s = _K1_PARTS[0][digits[:3]] + _K1_PARTS[1][digits[3:6]] + _K1_PARTS[2][digits[6:9]]
+    if (11 - s % 11) % 11 != int(digits[9]):
+        return digits, True, None
+    return digits, True, classic_birth_date(digits)
+
+
+class _RowReader:
+    """Reads the data rows of one file; repeated cell values (dates, months, orgnr,
+    trekk) are converted once."""
+
+    def __init__(self, mapping: dict[str, int], today: dt.date):
+        self.mapping = mapping
+        self.today = today
+        self.width = max(mapping.values()) + 1
+        self.cache: dict[tuple[str, Any], Any] = {}
+
+    def _cached(self, column: str, value: Any, convert: Callable[[Any], Any]) -> Any:
+        key = (column, value)
         try:
-            nin = parse_nin(candidate)
-            nin_value = nin.value
-        except InvalidNin:
-            problems.append(RowProblem(number, "nin_invalid", masked))
+            return self.cache[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable cell
+            return convert(value)
+        result = self.cache[key] = convert(value)
+        return result
 
-    def problem(code: str, **params: Any) -> None:
-        problems.append(RowProblem(number, code, masked, params))
-
-    name = _text(cells.get(NAME))
-    if not name and SURNAME in mapping:
-        surname, first = _text(cells.get(SURNAME)), _text(cells.get(FIRST_NAME))
-        name = f"{surname}, {first}" if surname and first else surname or first
-    if not name:
-        problem("name_missing")
-
-    raw_orgnr = _text(cells.get(ORGNR))
-    orgnr = normalise_orgnr(raw_orgnr) if raw_orgnr else ""
-    if not raw_orgnr:
-        problem("orgnr_missing")
-    elif not is_valid_orgnr(orgnr):
-        problem("orgnr_invalid", value=raw_orgnr[:20])
-
-    dates: dict[str, dt.date | None] = {}
-    for column in (BIRTH_DATE, JOINED, RESIGNED):
+    def _date(self, value: Any) -> dt.date | bool | None:
         try:
-            dates[column] = to_date(cells.get(column), today=today)
+            return to_date(value, today=self.today)
         except BadDate:
-            problem("date_invalid", column=COLUMN_LABELS[column], value=_text(cells[column])[:20])
-            dates[column] = None
-    periods: dict[str, Period | None] = {}
-    for column in (EMPLOYED_FROM, EMPLOYED_TO):
-        periods[column] = _period(cells.get(column), today)
-        if periods[column] is False:
-            problem("period_invalid", column=COLUMN_LABELS[column], value=_text(cells[column])[:20])
-            periods[column] = None
+            return False
 
-    birth_date = dates[BIRTH_DATE]
-    if nin is not None and nin.birth_date and birth_date and birth_date != nin.birth_date:
-        problem("birth_date_mismatch")
-    if nin is not None and nin.birth_date:
-        birth_date = nin.birth_date
-    if dates[JOINED] and dates[RESIGNED] and dates[RESIGNED] < dates[JOINED]:
-        problem("resigned_before_joined")
-    start, end = periods[EMPLOYED_FROM], periods[EMPLOYED_TO]
-    if start and end and end < start:
-        problem("employment_backwards")
+    def _orgnr(self, value: Any) -> tuple[str, bool]:
+        orgnr = normalise_orgnr(_text(value))
+        return orgnr, is_valid_orgnr(orgnr)
 
-    dues: Dues | None = None
-    if DUES in mapping:
-        dues = parse_dues(cells.get(DUES))
-        if dues is None:
-            problem("dues_invalid", column=COLUMN_LABELS[DUES], value=_text(cells[DUES])[:20])
+    def read(self, number: int, row: Sequence[Any]) -> tuple[MemberRow | None, list[RowProblem]]:
+        if len(row) < self.width:
+            row = [*row, *([None] * (self.width - len(row)))]
+        m = self.mapping
+        cells = {f: (row[i].strip() if type(row[i]) is str else row[i]) for f, i in m.items()}
+        if all(v is None or v == "" for v in cells.values()):
+            return None, []
+        problems: list[RowProblem] = []
+        masked = ""
+        nin_value = ""
+        birth_from_nin = None
+        raw_nin = cells[NIN]
+        if raw_nin is None or raw_nin == "":
+            problems.append(RowProblem(number, "nin_missing"))
+        else:
+            nin_value, valid, birth_from_nin = _read_nin(raw_nin)
+            masked = mask_nin(nin_value)
+            if not valid:
+                problems.append(RowProblem(number, "nin_invalid", masked))
+                nin_value = ""
 
-    if problems:
-        return None, problems
-    return (
-        MemberRow(
-            row=number,
-            nin=nin_value,
-            masked=masked,
-            name=name,
-            orgnr=orgnr,
-            birth_date=birth_date,
-            member_no=_text(cells.get(MEMBER_NO))[:50] if MEMBER_NO in mapping else None,
-            joined=dates[JOINED],
-            resigned=dates[RESIGNED],
-            dues=dues,
-            employed_from=start,
-            employed_to=end,
-        ),
-        [],
-    )
+        def problem(code: str, **params: Any) -> None:
+            problems.append(RowProblem(number, code, masked, params))
+
+        name = _text(cells.get(NAME))
+        if not name and SURNAME in m:
+            surname, first = _text(cells.get(SURNAME)), _text(cells.get(FIRST_NAME))
+            name = f"{surname}, {first}" if surname and first else surname or first
+        if not name:
+            problem("name_missing")
+
+        raw_orgnr = cells[ORGNR]
+        orgnr = ""
+        if raw_orgnr is None or raw_orgnr == "":
+            problem("orgnr_missing")
+        else:
+            orgnr, valid_orgnr = self._cached(ORGNR, raw_orgnr, self._orgnr)
+            if not valid_orgnr:
+                problem("orgnr_invalid", value=_text(raw_orgnr)[:20])
+
+        dates: dict[str, dt.date | None] = {}
+        for column in (BIRTH_DATE, JOINED, RESIGNED):
+            value = cells.get(column)
+            if value is None or value == "":
+                dates[column] = None
+                continue
+            day = self._cached(column, value, self._date)
+            if day is False:
+                problem("date_invalid", column=COLUMN_LABELS[column], value=_text(value)[:20])
+                day = None
+            dates[column] = day
+        periods: dict[str, Period | None] = {}
+        for column in (EMPLOYED_FROM, EMPLOYED_TO):
+            value = cells.get(column)
+            if value is None or value == "":
+                periods[column] = None
+                continue
+            month = self._cached(column, value, lambda v: _period(v, self.today))
+            if month is False:
+                problem("period_invalid", column=COLUMN_LABELS[column], value=_text(value)[:20])
+                month = None
+            periods[column] = month
+
+        birth_date = dates[BIRTH_DATE]
+        if birth_from_nin is not None:
+            if birth_date is not None and birth_date != birth_from_nin:
+                problem("birth_date_mismatch")
+            birth_date = birth_from_nin
+        joined, resigned = dates[JOINED], dates[RESIGNED]
+        if joined and resigned and resigned < joined:
+            problem("resigned_before_joined")
+        start, end = periods[EMPLOYED_FROM], periods[EMPLOYED_TO]
+        if start and end and end < start:
+            problem("employment_backwards")
+
+        dues: Dues | None = None
+        if DUES in m:
+            dues = self._cached(DUES, cells[DUES], parse_dues)
+            if dues is None:
+                problem("dues_invalid", column=COLUMN_LABELS[DUES], value=_text(cells[DUES])[:20])
+
+        if problems:
+            return None, problems
+        return (
+            MemberRow(
+                row=number,
+                nin=nin_value,
+                masked=masked,
+                name=name,
+                orgnr=orgnr,
+                birth_date=birth_date,
+                member_no=_text(cells.get(MEMBER_NO))[:50] if MEMBER_NO in m else None,
+                joined=joined,
+                resigned=resigned,
+                dues=dues,
+                employed_from=start,
+                employed_to=end,
+            ),
+            [],
+        )
 
 
 def _period(value: Any, today: dt.date) -> Period | bool | None:
