@@ -119,18 +119,18 @@ def main() -> None:
             f"generated {len(rows):,} members at {len(orgnrs):,} companies, "
             f"{len(data) / 1e6:.1f} MB CSV, in {time.perf_counter() - started:.1f} s"
         )
-        print(f"database: {connection.vendor}")
+        print(f"database: {connection.vendor}; load average {os.getloadavg()[0]:.1f}")
         period = Period(2026, 3)
 
         def timed(label: str, **kwargs):
             with CaptureQueriesContext(connection) as queries:
                 connection.force_debug_cursor = True
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 summary = import_members(period=period, **kwargs)
-                elapsed = time.perf_counter() - started
+                elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
             counts = summary.counts()
             print(
-                f"{label:<34} {elapsed:6.2f} s  {len(queries):>5} queries  "
+                f"{label:<34} {elapsed:6.2f} s (cpu {cpu:5.2f} s) {len(queries):>5} queries  "
                 f"new {counts['new']:,} changed {counts['changed']:,} "
                 f"unchanged {counts['unchanged']:,} ended {counts['ended']:,} "
                 f"errors {counts['errors']:,}"
@@ -164,6 +164,7 @@ def main() -> None:
         )
         sheet = write_xlsx([("Medlemmer", [HEADER.split(";"), *rows])], header_rows=1, raw=True)
         timed("4. the XLSX, dry run", file=sheet, filename="register.xlsx", dry_run=True)
+        print(f"load average after the run {os.getloadavg()[0]:.1f} (2 vCPUs)")
     finally:
         connection.creation.destroy_test_db(database["NAME"], verbosity=0)
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -37,15 +38,16 @@ from django.utils import timezone
 
 from trekkportal.accounts.models import Company, User
 from trekkportal.audit.services import record
+from trekkportal.lib.identity import mask_nin
 from trekkportal.lib.names import name_key
 from trekkportal.lib.nincrypt import NinSealer
 from trekkportal.lib.periods import Period
 
+from . import bulk
 from .importing import MemberRow, ReadResult, RowProblem, read_file, read_rows
 from .models import Employment, Member, MemberChange
 
 LOOKUP_CHUNK = 900  # stays below SQLite's 999 variables per statement
-WRITE_BATCH = 1000
 
 Reason = MemberChange.Reason
 Kind = MemberChange.Kind
@@ -83,13 +85,76 @@ class ImportSummary:
         }
 
 
+KNOWN_FIELDS = (
+    "name",
+    "name_key",
+    "birth_date",
+    "member_no",
+    "joined",
+    "resigned",
+    "payment",
+    "dues_percent",
+    "dues_amount",
+)
+NEW_FIELDS = (
+    "nin_encrypted",
+    "nin_hash",
+    "nin_masked",
+    "birth_date",
+    "name",
+    "name_key",
+    "member_no",
+    "joined",
+    "resigned",
+    "payment",
+    "dues_percent",
+    "dues_amount",
+    "created_at",
+    "updated_at",
+)
+
+
+@dataclass(slots=True)
+class _Known:
+    """A member already in the register, as read (only what the import compares)."""
+
+    pk: int
+    name: str
+    name_key: str
+    birth_date: dt.date | None
+    member_no: str
+    joined: dt.date | None
+    resigned: dt.date | None
+    payment: str
+    dues_percent: Decimal | None
+    dues_amount: Decimal | None
+
+
+@dataclass(slots=True)
+class _New:
+    nin_hash: str
+    values: tuple[Any, ...]  # NEW_FIELDS
+    payment: str
+    resigned: dt.date | None
+    pk: int | None = None  # known once inserted
+
+
+@dataclass(slots=True)
+class _Emp:
+    pk: int | None
+    member: _Known | _New
+    company_id: int
+    from_period: dt.date
+    to_period: dt.date | None
+
+
 @dataclass
 class _Plan:
-    new_members: list[Member] = field(default_factory=list)
-    updates: dict[tuple[str, ...], list[Member]] = field(default_factory=dict)
-    new_employments: list[Employment] = field(default_factory=list)
-    employment_updates: dict[tuple[str, ...], list[Employment]] = field(default_factory=dict)
-    changes: list[MemberChange] = field(default_factory=list)
+    new_members: list[_New] = field(default_factory=list)
+    updates: dict[tuple[str, ...], list[list[Any]]] = field(default_factory=dict)
+    new_employments: list[_Emp] = field(default_factory=list)
+    employment_updates: dict[tuple[str, ...], list[_Emp]] = field(default_factory=dict)
+    changes: list[tuple[_Known | _New, int, str, str, dt.date]] = field(default_factory=list)
 
 
 def import_members(
@@ -122,11 +187,11 @@ def import_members(
         _audit(summary, acting_user, filename)
         return summary
     with transaction.atomic():
-        plan = _plan(read, summary, period=period, acting_user=acting_user, initial=initial)
+        plan = _plan(read, summary, period=period, initial=initial)
         summary.rows = len(read.rows) + len({p.row for p in read.problems})
         summary.problems.sort(key=lambda p: p.row or 0)
         if not dry_run and (not summary.problems or apply_valid) and not summary.nothing_to_change:
-            _apply(plan)
+            _apply(plan, acting_user)
             summary.applied = True
         _audit(summary, acting_user, filename)
     return summary
@@ -163,15 +228,14 @@ def _plan(
     summary: ImportSummary,
     *,
     period: Period,
-    acting_user: User | None,
     initial: bool,
 ) -> _Plan:
     summary.problems.extend(read.problems)
     present = read.present
-    companies: dict[str, Company] = {}
+    companies: dict[str, int] = {}
     orgnrs = sorted({r.orgnr for r in read.rows})
     for chunk in _chunks(orgnrs):
-        companies.update((c.orgnr, c) for c in Company.objects.filter(orgnr__in=chunk))
+        companies.update(Company.objects.filter(orgnr__in=chunk).values_list("orgnr", "pk"))
     sealer = NinSealer()
     valid: list[tuple[MemberRow, str]] = []
     for row in read.rows:
@@ -183,32 +247,40 @@ def _plan(
             valid.append((row, sealer.hash(row.nin)))
 
     hashes = [h for _, h in valid]
-    existing: dict[str, Member] = {}
+    existing: dict[str, _Known] = {}
     for chunk in _chunks(hashes):
-        existing.update(
-            (m.nin_hash, m)
-            for m in Member.objects.filter(nin_hash__in=chunk).select_for_update(of=("self",))
+        rows = (
+            Member.objects.filter(nin_hash__in=chunk)
+            .select_for_update()
+            .values_list("nin_hash", "pk", *KNOWN_FIELDS)
         )
-    employments: dict[int, list[Employment]] = {}
-    member_ids = [m.pk for m in existing.values()]
-    for chunk in _chunks(member_ids):
-        for e in (
+        existing.update((r[0], _Known(*r[1:])) for r in rows)
+    by_pk = {m.pk: m for m in existing.values()}
+    employments: dict[int, list[_Emp]] = {}
+    for chunk in _chunks(list(by_pk)):
+        rows = (
             Employment.objects.filter(member_id__in=chunk)
-            .select_related("company")
             .order_by("from_period", "pk")
-        ):
-            employments.setdefault(e.member_id, []).append(e)
+            .values_list("pk", "member_id", "company_id", "from_period", "to_period")
+        )
+        for pk, member_id, company_id, start, end in rows:
+            employments.setdefault(member_id, []).append(
+                _Emp(pk, by_pk[member_id], company_id, start, end)
+            )
 
     plan = _Plan()
-    ctx = _Context(plan=plan, period=period, acting_user=acting_user, initial=initial)
+    ctx = _Context(plan=plan, period=period, initial=initial)
+    now = timezone.now()
     for row, digest in valid:
-        company = companies[row.orgnr]
+        company_id = companies[row.orgnr]
         member = existing.get(digest)
         if member is None:
-            _plan_new(ctx, row, digest, company, sealer)
+            _plan_new(ctx, row, digest, company_id, sealer, now)
             summary.new += 1
             continue
-        outcome = _plan_existing(ctx, row, member, company, employments.get(member.pk, []), present)
+        outcome = _plan_existing(
+            ctx, row, member, company_id, employments.get(member.pk, []), present, now
+        )
         if outcome == "ended":
             summary.ended += 1
         elif outcome == "changed":
@@ -222,77 +294,76 @@ def _plan(
 class _Context:
     plan: _Plan
     period: Period
-    acting_user: User | None
     initial: bool
 
-    def change(self, member: Member, company: Company, kind: str, reason: str, at: Period):
-        if self.initial:
-            return
-        self.plan.changes.append(
-            MemberChange(
-                member=member,
-                company=company,
-                kind=kind,
-                reason=reason,
-                period=at.first_day,
-                created_by=self.acting_user,
-            )
-        )
+    def change(self, member: _Known | _New, company_id: int, kind: str, reason: str, at: Period):
+        if not self.initial:
+            self.plan.changes.append((member, company_id, kind, reason, at.first_day))
 
-    def update_employment(self, employment: Employment, fields: tuple[str, ...]) -> None:
+    def update_employment(self, employment: _Emp, fields: tuple[str, ...]) -> None:
         self.plan.employment_updates.setdefault(fields, []).append(employment)
 
 
-def _deducting(member: Member) -> bool:
+def _deducting(member: _Known | _New) -> bool:
     return member.payment == Member.Payment.DEDUCTION and member.resigned is None
 
 
 def _plan_new(
-    ctx: _Context, row: MemberRow, digest: str, company: Company, sealer: NinSealer
+    ctx: _Context,
+    row: MemberRow,
+    digest: str,
+    company_id: int,
+    sealer: NinSealer,
+    now: dt.datetime,
 ) -> None:
-    from trekkportal.lib.identity import mask_nin
-
-    now = timezone.now()
     dues = row.dues
-    member = Member(
-        nin_encrypted=sealer.encrypt(row.nin),
+    payment = dues.payment if dues else Member.Payment.DEDUCTION
+    member = _New(
         nin_hash=digest,
-        nin_masked=mask_nin(row.nin),
-        birth_date=row.birth_date,
-        name=row.name,
-        name_key=name_key(row.name),
-        member_no=row.member_no or "",
-        joined=row.joined,
+        values=(
+            sealer.encrypt(row.nin),
+            digest,
+            mask_nin(row.nin),
+            row.birth_date,
+            row.name,
+            name_key(row.name),
+            row.member_no or "",
+            row.joined,
+            row.resigned,
+            payment,
+            dues.percent if dues else None,
+            dues.amount if dues else None,
+            now,
+            now,
+        ),
+        payment=payment,
         resigned=row.resigned,
-        payment=dues.payment if dues else Member.Payment.DEDUCTION,
-        dues_percent=dues.percent if dues else None,
-        dues_amount=dues.amount if dues else None,
-        created_at=now,
-        updated_at=now,
     )
     ctx.plan.new_members.append(member)
     start = row.employed_from or ctx.period
     if row.employed_to is not None and row.employed_from is None:
         start = min(start, row.employed_to)
     ctx.plan.new_employments.append(
-        Employment(
-            member=member,
-            company=company,
-            from_period=start.first_day,
-            to_period=row.employed_to.first_day if row.employed_to else None,
+        _Emp(
+            None,
+            member,
+            company_id,
+            start.first_day,
+            row.employed_to.first_day if row.employed_to else None,
         )
     )
     if row.employed_to is None and _deducting(member):
-        ctx.change(member, company, Kind.START, Reason.JOINED, start)
+        ctx.change(member, company_id, Kind.START, Reason.JOINED, start)
 
 
 def _plan_existing(
     ctx: _Context,
     row: MemberRow,
-    member: Member,
-    company: Company,
-    history: list[Employment],
+    member: _Known,
+    company_id: int,
+    history: list[_Emp],
     present: set[str],
+    now: dt.datetime,
 ) -> str:
     """Plan one known member's changes: 'unchanged', 'changed' or 'ended'."""
     was_deducting = _deducting(member)
@@ -322,10 +393,8 @@ def _plan_existing(
     ended = False
     employment_changed = False
     open_before = [e for e in history if e.to_period is None]
-    open_here = next(
-        (e for e in history if e.to_period is None and e.company_id == company.pk), None
-    )
-    open_elsewhere = [e for e in history if e.to_period is None and e.company_id != company.pk]
+    open_here = next((e for e in open_before if e.company_id == company_id), None)
+    open_elsewhere = [e for e in open_before if e.company_id != company_id]
     start = row.employed_from
     if row.employed_to is None:
         if open_here is not None:
@@ -335,18 +404,17 @@ def _plan_existing(
                 employment_changed = True
         else:
             start = start or ctx.period
-            deducting = _deducting(member)
             for old in open_elsewhere:
                 last = start.previous()
                 old.to_period = max(last.first_day, old.from_period)
                 ctx.update_employment(old, ("to_period",))
                 if was_deducting:
-                    ctx.change(member, old.company, Kind.STOP, Reason.MOVED_OUT, last)
+                    ctx.change(member, old.company_id, Kind.STOP, Reason.MOVED_OUT, last)
             reopened = next(
                 (
                     e
                     for e in history
-                    if e.company_id == company.pk and e.from_period == start.first_day
+                    if e.company_id == company_id and e.from_period == start.first_day
                 ),
                 None,
             )
@@ -355,11 +423,11 @@ def _plan_existing(
                 ctx.update_employment(reopened, ("to_period",))
             else:
                 ctx.plan.new_employments.append(
-                    Employment(member=member, company=company, from_period=start.first_day)
+                    _Emp(None, member, company_id, start.first_day, None)
                 )
-            if deducting:
+            if _deducting(member):
                 reason = Reason.MOVED_IN if open_elsewhere else Reason.STARTED
-                ctx.change(member, company, Kind.START, reason, start)
+                ctx.change(member, company_id, Kind.START, reason, start)
             employment_changed = True
     else:
         end = row.employed_to
@@ -371,29 +439,24 @@ def _plan_existing(
                 fields = ("from_period", "to_period")
             ctx.update_employment(open_here, fields)
             if was_deducting:
-                ctx.change(member, company, Kind.STOP, Reason.LEFT_COMPANY, end)
+                ctx.change(member, company_id, Kind.STOP, Reason.LEFT_COMPANY, end)
             ended = True
         else:
-            closed = [e for e in history if e.company_id == company.pk and e.to_period]
+            closed = [e for e in history if e.company_id == company_id and e.to_period]
             match = next((e for e in closed if e.to_period == end.first_day), None)
+            last_closed = closed[-1] if closed else None
             if (
                 match is None
-                and closed
-                and (start is None or closed[-1].from_period == start.first_day)
+                and last_closed is not None
+                and (start is None or last_closed.from_period == start.first_day)
             ):
-                match = closed[-1]
-                match.to_period = end.first_day
-                ctx.update_employment(match, ("to_period",))
+                last_closed.to_period = end.first_day
+                ctx.update_employment(last_closed, ("to_period",))
                 employment_changed = True
             elif match is None:
                 begin = start or end
                 ctx.plan.new_employments.append(
-                    Employment(
-                        member=member,
-                        company=company,
-                        from_period=min(begin, end).first_day,
-                        to_period=end.first_day,
-                    )
+                    _Emp(None, member, company_id, min(begin, end).first_day, end.first_day)
                 )
                 employment_changed = True
 
@@ -406,19 +469,20 @@ def _plan_existing(
         if was_deducting:
             for e in still_open:
                 ctx.change(
-                    member, e.company, Kind.STOP, Reason.RESIGNED, Period.of(member.resigned)
+                    member, e.company_id, Kind.STOP, Reason.RESIGNED, Period.of(member.resigned)
                 )
     elif was_deducting and not is_deducting:
         for e in still_open:
-            ctx.change(member, e.company, Kind.STOP, Reason.INVOICE, ctx.period.previous())
+            ctx.change(member, e.company_id, Kind.STOP, Reason.INVOICE, ctx.period.previous())
     elif not was_deducting and is_deducting:
         reason = Reason.JOINED if "resigned" in changed else Reason.DEDUCTION
         for e in still_open:
-            ctx.change(member, e.company, Kind.START, reason, ctx.period)
+            ctx.change(member, e.company_id, Kind.START, reason, ctx.period)
 
     if changed:
-        member.updated_at = timezone.now()
-        ctx.plan.updates.setdefault((*sorted(changed), "updated_at"), []).append(member)
+        names = (*sorted(changed), "updated_at")
+        values = [getattr(member, n) for n in names[:-1]]
+        ctx.plan.updates.setdefault(names, []).append([*values, now, member.pk])
     if ended:
         return "ended"
     if changed or employment_changed:
@@ -426,11 +490,28 @@ def _plan_existing(
     return "unchanged"
 
 
-def _apply(plan: _Plan) -> None:
-    Member.objects.bulk_create(plan.new_members, batch_size=WRITE_BATCH)
-    for fields, members in plan.updates.items():
-        Member.objects.bulk_update(members, list(fields), batch_size=WRITE_BATCH)
-    for fields, items in plan.employment_updates.items():
-        Employment.objects.bulk_update(items, list(fields), batch_size=WRITE_BATCH)
-    Employment.objects.bulk_create(plan.new_employments, batch_size=WRITE_BATCH)
-    MemberChange.objects.bulk_create(plan.changes, batch_size=WRITE_BATCH)
+def _apply(plan: _Plan, acting_user: User | None) -> None:
+    bulk.insert(Member, NEW_FIELDS, [m.values for m in plan.new_members])
+    new_by_hash = {m.nin_hash: m for m in plan.new_members}
+    for chunk in _chunks(list(new_by_hash)):
+        for digest, pk in Member.objects.filter(nin_hash__in=chunk).values_list("nin_hash", "pk"):
+            new_by_hash[digest].pk = pk
+    for names, rows in plan.updates.items():
+        bulk.update(Member, names, rows)
+    for names, items in plan.employment_updates.items():
+        bulk.update(Employment, names, [[*(getattr(e, n) for n in names), e.pk] for e in items])
+    bulk.insert(
+        Employment,
+        ("member", "company", "from_period", "to_period"),
+        [(e.member.pk, e.company_id, e.from_period, e.to_period) for e in plan.new_employments],
+    )
+    now = timezone.now()
+    by = acting_user.pk if acting_user is not None else None
+    bulk.insert(
+        MemberChange,
+        ("member", "company", "kind", "reason", "period", "created_at", "created_by"),
+        [
+            (m.pk, company, kind, reason, at, now, by)
+            for m, company, kind, reason, at in plan.changes
+        ],
+    )
