@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 
 from .nda import nda_accepted
@@ -31,7 +32,7 @@ def company_required(view):
             return redirect(f"{reverse('nda')}?{urlencode({'next': request.get_full_path()})}")
         request.company = get_active_company(request)
         if request.company is None:
-            record("access.refused", request=request, reason="no_company")
+            record(AuditAction.ACCESS_REFUSED, request=request, reason="no_company")
             return render(request, "portal/no_company.html", status=403)
         return view(request, *args, **kwargs)
 
@@ -49,7 +50,7 @@ def staff_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_staff:
-            record("access.refused", request=request, area="backoffice")
+            record(AuditAction.ACCESS_REFUSED, request=request, area="backoffice")
             raise Http404
         if not nda_accepted(request):
             return redirect(f"{reverse('nda')}?{urlencode({'next': request.get_full_path()})}")

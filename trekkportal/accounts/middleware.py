@@ -22,6 +22,7 @@ from django.shortcuts import redirect
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 
 from .nda import nda_accepted
@@ -62,7 +63,7 @@ class SessionTimeoutMiddleware:
         if request.user.is_authenticated:
             expired = self._expired(request)
             if expired:
-                record("session.expired", request=request, reason=expired)
+                record(AuditAction.SESSION_EXPIRED, request=request, reason=expired)
                 logout(request)
                 messages.info(request, _("You were logged out because the session expired."))
                 if request.method == "GET":

@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from trekkportal.accounts.selectors import get_active_company, get_companies
 
 TABS = [
-    ("portal:innsending", _("Submission")),
-    ("portal:innsendte", _("Lists submitted in the last year")),
+    ("submissions:innsending", _("Submission")),
+    ("submissions:innsendte", _("Lists submitted in the last year")),
     ("portal:brev", _("Letters from the union")),
     ("portal:utrukne", _("Missing deductions")),
 ]

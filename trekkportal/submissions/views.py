@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from trekkportal.accounts.decorators import company_required
 
+from .display import format_size
 from .forms import SubmissionForm
 from .selectors import (
     RECEIPT_ISSUES,
@@ -22,7 +23,8 @@ from .selectors import (
     recent_submissions,
     with_first_issues,
 )
-from .services import SubmissionFailed, format_size, submit_list
+from .services import SubmissionFailed, submit_list
+from .validation import too_large_together
 
 PAGE_SIZE = 25
 # Room for the form's other fields and the multipart framing around the files.
@@ -53,7 +55,7 @@ def _innsending(request):
                 )
                 % {"name": request.company.name},
             )
-            return redirect("portal:innsending")
+            return redirect("submissions:innsending")
         form = SubmissionForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
@@ -125,8 +127,7 @@ def _too_large(request):
     form = _new_form(request)
     messages.error(
         request,
-        _("The files are larger than %(limit)s together. Send them in several submissions.")
-        % {"limit": format_size(settings.SUBMISSION_MAX_TOTAL_SIZE)},
+        too_large_together(),
     )
     return render(request, "submissions/innsending.html", _form_context(form), status=413)
 

@@ -44,7 +44,7 @@ def test_an_employer_logs_in_by_email_and_is_audited(client, employer_a):
     response = log_in(client, "KARI@alfa.example")
     assert response.status_code == 302
     # Logged in: the portal asks for the NDA next (an anonymous visitor would go to login).
-    assert client.get(reverse("portal:innsending")).url.startswith(reverse("nda"))
+    assert client.get(reverse("submissions:innsending")).url.startswith(reverse("nda"))
     assert AuditEvent.objects.filter(action="login", actor=employer_a).exists()
 
 

@@ -109,17 +109,17 @@ def test_acceptance_is_stored_with_version_and_time_and_opens_the_portal(fresh_c
     assert acceptance.version == current_nda_version()
     assert acceptance.accepted_at == at
     assert AuditEvent.objects.filter(action="nda.accepted", actor=employer_a).exists()
-    assert fresh_client.get(reverse("portal:innsending")).status_code == 200
+    assert fresh_client.get(reverse("submissions:innsending")).status_code == 200
 
 
 def test_a_new_version_asks_again(client_a, employer_a, staff):
-    assert client_a.get(reverse("portal:innsending")).status_code == 200
+    assert client_a.get(reverse("submissions:innsending")).status_code == 200
     publish_nda(text=SEED_TEXT + "\nNy setning i versjon 2.", acting_user=staff)
-    response = client_a.get(reverse("portal:innsending"))
+    response = client_a.get(reverse("submissions:innsending"))
     assert response.url.startswith(reverse("nda"))
     assert "Ny setning i versjon 2." in client_a.get(response.url).content.decode()
     client_a.post(reverse("nda"), {"accept": "on"})
-    assert client_a.get(reverse("portal:innsending")).status_code == 200
+    assert client_a.get(reverse("submissions:innsending")).status_code == 200
     assert employer_a.nda_acceptances.count() == 2
 
 
@@ -129,7 +129,7 @@ def test_staff_publish_a_new_version_in_the_admin(staff_client, client_a):
     )
     assert response.status_code == 302
     assert current_nda_version().version == 2
-    assert client_a.get(reverse("portal:innsending")).url.startswith(reverse("nda"))
+    assert client_a.get(reverse("submissions:innsending")).url.startswith(reverse("nda"))
     assert AuditEvent.objects.filter(action="nda.published").exists()
 
 
@@ -141,11 +141,11 @@ def test_the_nda_page_never_redirects_off_site(fresh_client):
 def test_logout_works_before_the_nda(fresh_client):
     response = fresh_client.post(reverse("logout"))
     assert response.status_code == 302
-    assert fresh_client.get(reverse("portal:innsending")).url.startswith(reverse("login"))
+    assert fresh_client.get(reverse("submissions:innsending")).url.startswith(reverse("login"))
 
 
 def test_the_gate_costs_at_most_one_query_once_accepted(client_a, django_assert_max_num_queries):
-    client_a.get(reverse("portal:innsending"))
+    client_a.get(reverse("submissions:innsending"))
     from trekkportal.accounts.nda import nda_accepted
 
     class Request:

@@ -13,7 +13,7 @@ from trekkportal.audit.models import AuditEvent
 
 from .helpers import NEW_PASSWORD, code_from_outbox, request_code, submit_code
 
-HOME = "portal:innsending"
+HOME = "submissions:innsending"
 
 
 def log_in(client, email: str, password: str = PASSWORD):
