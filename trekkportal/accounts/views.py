@@ -29,6 +29,7 @@ from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 
 from .adapter import CODE_FORMAT, render_code_email
+from .decorators import open_before_nda
 from .forms import ConfirmCodeForm, NdaForm, RequestCodeForm
 from .nda import current_nda_version, nda_accepted
 from .services import accept_nda, set_password_by_code
@@ -48,7 +49,7 @@ class LoginView(AllauthLoginView):
     template_name = "account/login.html"
 
 
-login = LoginView.as_view()
+login = open_before_nda(LoginView.as_view())
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -58,6 +59,7 @@ def _safe_next(request, fallback: str) -> str:
     return reverse(fallback)
 
 
+@open_before_nda
 @never_cache
 @require_http_methods(["GET", "POST"])
 def request_code(request, purpose: str):
@@ -87,6 +89,7 @@ def request_code(request, purpose: str):
     return render(request, template, {"form": form})
 
 
+@open_before_nda
 @never_cache
 @require_http_methods(["GET", "POST"])
 @rate_limit(action="reset_password_from_key")
@@ -132,6 +135,7 @@ def confirm_code(request, purpose: str):
     )
 
 
+@open_before_nda
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])

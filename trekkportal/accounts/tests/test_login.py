@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 import trekkportal.settings as production_settings
-from conftest import PASSWORD
+from tests.fixtures import PASSWORD
 from trekkportal.accounts.services import add_user
 from trekkportal.audit.models import AuditEvent
 
@@ -243,7 +243,7 @@ def test_staff_required_lets_only_staff_with_a_second_factor_through(rf, client,
     from django.contrib.sessions.backends.db import SessionStore
     from django.http import Http404, HttpResponse
 
-    from conftest import log_in_client
+    from tests.fixtures import log_in_client
     from trekkportal.accounts.decorators import staff_required
 
     @staff_required

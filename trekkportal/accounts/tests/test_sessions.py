@@ -7,7 +7,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from conftest import PASSWORD, log_in_client
+from tests.fixtures import PASSWORD, log_in_client
 from trekkportal.accounts.services import deactivate_user
 from trekkportal.audit.models import AuditEvent
 

@@ -43,7 +43,7 @@ def test_a_user_with_one_company_sees_its_name_without_a_switcher(client_b, comp
 
 
 def test_a_user_without_companies_is_told_to_contact_the_union(client, staff):
-    from conftest import log_in_client  # force_login plus the accepted NDA (issue "Accounts")
+    from tests.fixtures import log_in_client  # force_login plus the accepted NDA (issue "Accounts")
 
     log_in_client(client, staff)
     response = client.get(reverse("submissions:innsending"))
@@ -168,7 +168,7 @@ def test_choosing_english_becomes_the_users_preferred_language(client_a, employe
 
 
 def test_a_user_who_prefers_english_gets_english_on_a_new_browser(client, employer_a):
-    from conftest import log_in_client
+    from tests.fixtures import log_in_client
 
     employer_a.language = "en"
     employer_a.save()
