@@ -37,6 +37,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from trekkportal.accounts.models import Company, User
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.identity import mask_nin
 from trekkportal.lib.names import name_key
@@ -208,7 +209,7 @@ def _bytes(file: bytes | str | Path | BinaryIO, filename: str) -> tuple[bytes, s
 
 def _audit(summary: ImportSummary, acting_user: User | None, filename: str) -> None:
     record(
-        "member.imported" if summary.applied else "member.import_checked",
+        AuditAction.MEMBER_IMPORTED if summary.applied else AuditAction.MEMBER_IMPORT_CHECKED,
         actor=acting_user,
         file=Path(filename).name[:100],
         dry_run=summary.dry_run,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.db import models, transaction
 
 from trekkportal.accounts.models import User
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.nincrypt import NinSealer, decrypt_nin, keys, token_key_id
 
@@ -79,7 +80,7 @@ def rotate_nin_keys(*, acting_user: User | None = None, rehash: bool = False) ->
     for label, model in _targets():
         setattr(summary, label, _rotate_model(model, rehash=rehash, sealer=sealer))
     record(
-        "nin.keys_rotated",
+        AuditAction.NIN_KEYS_ROTATED,
         actor=acting_user,
         key_id=summary.current_key,
         rehashed=rehash,

@@ -259,7 +259,7 @@ def end_layoff(*, layoff: Layoff, last_period: Period, acting_user: User | None 
             acting_user=acting_user,
         )
     record(
-        "member.layoff_ended",
+        AuditAction.MEMBER_LAYOFF_ENDED,
         actor=acting_user,
         company=layoff.company,
         obj=member,
@@ -313,7 +313,7 @@ def update_member(
     if changed:
         member.updated_at = timezone.now()
         member.save(update_fields=[*changed, "updated_at"])
-        record("member.changed", actor=acting_user, obj=member, fields=sorted(changed))
+        record(AuditAction.MEMBER_CHANGED, actor=acting_user, obj=member, fields=sorted(changed))
     if "payment" in changed and member.resigned is None:
         working_at = [
             e.company
@@ -349,5 +349,5 @@ def reveal_member_nin(*, member: Member, acting_user: User, request=None) -> str
     """The member's full identity number, for staff who must see or export it. Audited:
     every call writes who saw whose number (never the number itself)."""
     nin = decrypt_nin(member.nin_encrypted)
-    record("member.nin_revealed", actor=acting_user, obj=member, request=request)
+    record(AuditAction.MEMBER_NIN_REVEALED, actor=acting_user, obj=member, request=request)
     return nin
