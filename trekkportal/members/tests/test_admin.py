@@ -4,6 +4,7 @@ search by full number through the keyed hash, revealing audited, nothing deleted
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -172,3 +173,10 @@ def test_employers_never_reach_the_register(client_a, ola):
     assert response.status_code in (302, 403)
     assert client_a.post(url("member_reveal", ola.pk)).status_code in (302, 403)
     assert not AuditEvent.objects.filter(action="member.nin_revealed").exists()
+
+
+@pytest.mark.parametrize("name", ["member", "employment", "layoff"])
+def test_the_add_pages_render_with_labelled_fields(staff_client, name):
+    html = staff_client.get(url(f"{name}_add")).content.decode()
+    assert re.search(r'<label[^>]* for="id_', html)
+    assert "nin_hash" not in html and "nin_encrypted" not in html
