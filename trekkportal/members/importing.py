@@ -23,12 +23,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from trekkportal.lib.filesafety import gettext_noop
+from trekkportal.lib.filesafety import (
+    REFUSAL_MESSAGES,
+    FileKind,
+    Limits,
+    UnsafeFile,
+    extension_kind,
+    gettext_noop,
+    inspect_file,
+)
 from trekkportal.lib.identity import (
     K1_WEIGHTS,
     classic_birth_date,
@@ -102,6 +110,13 @@ LOOKUP: dict[str, str] = {syn: name for name, syns in SYNONYMS.items() for syn i
 REQUIRED = (NIN, NAME, ORGNR)
 HEADER_SEARCH_ROWS = 30
 MAX_ROWS = 1_000_000
+# A register is larger than a deduction list: the same checks, limits for a million rows.
+REGISTER_LIMITS = Limits(
+    max_bytes=200 * 1024 * 1024,
+    max_uncompressed=800 * 1024 * 1024,
+    max_rows=MAX_ROWS,
+    max_cells=20 * MAX_ROWS,
+)
 
 # English msgids; the Django layer translates them. Params never hold a full number.
 MESSAGES: dict[str, str] = {
@@ -187,13 +202,16 @@ class RowProblem:
 
     def message(self, translate: Callable[[str], str] | None = None) -> str:
         translate = translate or (lambda s: s)
-        values = {"masked": self.masked, **self.params}
+        values = {"masked": self.masked, "name": "", **self.params}
         if "columns" in values and isinstance(values["columns"], list | tuple):
             values["columns"] = ", ".join(values["columns"])
+        template = (
+            MESSAGES.get(self.code) or REFUSAL_MESSAGES.get(self.code) or MESSAGES["unreadable"]
+        )
         try:
-            return translate(MESSAGES[self.code]) % values
+            return translate(template) % values
         except (KeyError, ValueError, TypeError):
-            return translate(MESSAGES.get(self.code, self.code))
+            return translate(template)
 
 
 @dataclass(slots=True)
@@ -232,25 +250,38 @@ def find_header(rows: Sequence[Sequence[object]]) -> tuple[int, dict[str, int]] 
     return best
 
 
-def read_table(data: bytes, filename: str) -> tuple[list[list[Any]], int]:
+def read_table(data: bytes, kind: FileKind) -> tuple[list[list[Any]], int]:
     """(rows, user-visible number of the first row) of a CSV/text or spreadsheet file."""
-    lower = filename.lower()
-    is_sheet = lower.endswith((".xlsx", ".xlsm", ".xls", ".ods")) or data[:4] in (
-        b"PK\x03\x04",
-        b"\xd0\xcf\x11\xe0",
-    )
-    table = (
-        read_spreadsheet(data, max_rows=MAX_ROWS)
-        if is_sheet
-        else read_text(data, max_rows=MAX_ROWS)
-    )
+    if kind.is_spreadsheet:
+        table = read_spreadsheet(data, max_rows=MAX_ROWS)
+    else:
+        table = read_text(data, max_rows=MAX_ROWS)
     return [*table.head, *table.rest], table.first_row
 
 
+def _claimed_name(data: bytes, filename: str) -> str:
+    """The name to check the content against; bytes without one are named by content."""
+    if extension_kind(filename) is not None:
+        return filename
+    if data[:4] == b"PK\x03\x04":
+        return "register.xlsx"
+    if data[:4] == b"\xd0\xcf\x11\xe0":
+        return "register.xls"
+    return "register.csv"
+
+
 def read_file(data: bytes, filename: str, *, today: dt.date) -> ReadResult:
-    """Read and validate a register file (see the module docstring)."""
+    """Check a register file the way uploads are checked (type by content, zip bombs, XML
+    entities, with limits sized for a whole register), then read and validate it."""
+    name = _claimed_name(data, filename)
     try:
-        rows, first_row = read_table(data, filename)
+        kind = inspect_file(name, data, limits=REGISTER_LIMITS)
+    except UnsafeFile as exc:
+        return ReadResult(file_problem=RowProblem(None, exc.code, params=exc.message_params(name)))
+    if kind is FileKind.PDF:
+        return ReadResult(file_problem=RowProblem(None, "unreadable"))
+    try:
+        rows, first_row = read_table(data, kind)
     except ParseError as exc:
         code = exc.code if exc.code in MESSAGES else "unreadable"
         return ReadResult(file_problem=RowProblem(None, code))
@@ -505,14 +536,3 @@ def _flag_duplicates(result: ReadResult) -> None:
             keep.append(row)
     result.rows = keep
     result.problems.sort(key=lambda p: p.row or 0)
-
-
-def rows_from_dicts(records: Iterable[dict[str, Any]]) -> list[list[Any]]:
-    """A table from dicts keyed by header (for callers that already hold the rows)."""
-    records = list(records)
-    headers: list[str] = []
-    for record in records:
-        for key in record:
-            if key not in headers:
-                headers.append(key)
-    return [headers, *([record.get(h) for h in headers] for record in records)]

@@ -144,3 +144,14 @@ def test_it_reads_the_fixture_files(name):
 def test_an_unreadable_file_is_one_problem_not_a_crash():
     result = read_file(b"PK\x03\x04 not really a zip", "register.xlsx", today=TODAY)
     assert result.file_problem is not None and result.rows == []
+
+
+def test_a_file_is_checked_like_an_upload_before_it_is_read():
+    result = read_file(b"<html><body>hei</body></html>", "register.xlsx", today=TODAY)
+    assert result.file_problem is not None and result.file_problem.code == "html"
+    assert "register.xlsx" in result.file_problem.message()
+
+
+def test_bytes_without_a_name_are_read_by_their_content():
+    data = (FIXTURES / "register.xlsx").read_bytes()
+    assert len(read_file(data, "", today=TODAY).rows) == 3
