@@ -39,7 +39,6 @@ from django.utils import timezone
 from trekkportal.accounts.models import Company, User
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
-from trekkportal.lib.identity import mask_nin
 from trekkportal.lib.names import name_key
 from trekkportal.lib.nincrypt import NinSealer
 from trekkportal.lib.periods import Period
@@ -336,7 +335,7 @@ def _plan_new(
         values=(
             sealer.encrypt(row.nin),
             digest,
-            mask_nin(row.nin),
+            row.masked,
             row.birth_date,
             row.name,
             name_key(row.name),
