@@ -1,6 +1,6 @@
 """Test configuration shared by the whole suite: personas and the browser layer.
 
-Personas (design.md § Conventions):
+Personas (CONTRIBUTING.md § Tests):
   employer_a  — an employer user of company A (also granted company C)
   employer_b  — an employer user of company B
   staff       — union staff

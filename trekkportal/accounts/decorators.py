@@ -3,7 +3,7 @@
 ``company_required`` (employer views): logged in and active → the current NDA accepted →
 an active, granted company. Sets ``request.company``.
 ``staff_required`` (back office): union staff who completed the second factor; anyone
-else gets 404 (security-tests.md D6).
+else gets 404 (docs/security.md D6).
 """
 
 from __future__ import annotations
