@@ -21,8 +21,17 @@ def last_month() -> Period:
     return Period.of(dt.date.today()).previous()
 
 
+_used: set[str] = set()
+
+
 def a_nin(birth: dt.date = dt.date(1985, 3, 14)) -> str:
-    return make_valid_nin(birth, next(_individual) % 900 + 100)
+    """A valid identity number not handed out before in this test run."""
+    while True:
+        n = next(_individual)
+        nin = make_valid_nin(birth + dt.timedelta(days=n // 300), 100 + n % 300)
+        if nin not in _used:
+            _used.add(nin)
+            return nin
 
 
 def a_member(
@@ -82,7 +91,7 @@ def an_unreadable_list(company, user, period: Period):
     submission = submit_list(
         company=company,
         period=period,
-        files=[upload("skadet.xlsx", CSV)],
+        files=[upload("skadet.csv", CSV)],
         comment="",
         contact_email=user.email,
         acting_user=user,
