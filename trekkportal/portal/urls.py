@@ -1,5 +1,6 @@
 from django.urls import path
 
+from trekkportal.reconciliation import views as reconciliation_views
 from trekkportal.submissions import views as submission_views
 
 from . import views
@@ -10,6 +11,6 @@ urlpatterns = [
     path("innsending/", submission_views.innsending, name="innsending"),
     path("innsendte/", submission_views.innsendte, name="innsendte"),
     path("brev/", views.brev, name="brev"),
-    path("utrukne/", views.utrukne, name="utrukne"),
+    path("utrukne/", reconciliation_views.utrukne, name="utrukne"),
     path("bytt-bedrift/", views.switch, name="switch_company"),
 ]

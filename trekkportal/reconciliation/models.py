@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from trekkportal.lib.periods import Period
 
@@ -82,10 +83,10 @@ class MissingDeduction(models.Model):
 
     class Status(models.TextChoices):
         # The company's answer (the seed's choices, in its order).
-        EMPLOYED = "employed", _("Employed")
-        LAID_OFF = "laid_off", _("Laid off")
-        LEFT_COMPANY = "left_company", _("Left the company")
-        OTHER = "other", _("Other")
+        EMPLOYED = "employed", pgettext_lazy("answer to an utrukket", "Employed")
+        LAID_OFF = "laid_off", pgettext_lazy("answer to an utrukket", "Laid off")
+        LEFT_COMPANY = "left_company", pgettext_lazy("answer to an utrukket", "Left the company")
+        OTHER = "other", pgettext_lazy("answer to an utrukket", "Other")
 
     class Resolution(models.TextChoices):
         DEDUCTED = "deducted", _("Deducted in a corrected list")
@@ -148,8 +149,10 @@ class MissingDeduction(models.Model):
         return Period.of(self.period)
 
     @property
-    def is_answered(self) -> bool:
-        return bool(self.status)
+    def period_name(self) -> str:
+        """ "November 2020" / "November 2020": the period in the page's language."""
+        name = self.period_value.long_name(translation.get_language() or settings.LANGUAGE_CODE)
+        return name[:1].upper() + name[1:]
 
 
 class LineFinding(models.Model):

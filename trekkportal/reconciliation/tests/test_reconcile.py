@@ -112,7 +112,7 @@ def test_lines_match_by_member_number_and_by_birth_date_and_name(company_a, empl
         P,
         [
             line_for(by_number, nin=None, member_no="4711"),
-            line_for(by_name, nin=None, name="KARI OVREBO", listed_birth_date=dt.date(1970, 5, 17)),
+            line_for(by_name, nin=None, name="KARI OVREBO", listed_birth_date=by_name.birth_date),
         ],
     )
 
