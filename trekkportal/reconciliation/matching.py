@@ -127,8 +127,8 @@ def reconcile_lines(
     ``known`` (by keyed hash) and ``known_by_member_no``: register members who are not
     expected here, to give an unmatched line its reason.
     """
-    known = known or {}
-    known_by_member_no = known_by_member_no or {}
+    known = {} if known is None else known  # (not ``or``: a Mapping's len() may be costly)
+    known_by_member_no = {} if known_by_member_no is None else known_by_member_no
     members: dict[int, Expected] = {}
     for member in expected:
         members.setdefault(member.member_id, member)

@@ -191,8 +191,8 @@ def list_state(*, period: Period, company_id: int | None = None) -> ListState:
     if company_id is not None:
         files = files.filter(submission__company_id=company_id)
         submissions = submissions.filter(company_id=company_id)
-    companies = set(submissions.values_list("company_id", flat=True).distinct())
-    companies.update(with_lines.values_list("company_id", flat=True).distinct())
+    companies = set(submissions.order_by().values_list("company_id", flat=True).distinct())
+    companies.update(with_lines.order_by().values_list("company_id", flat=True).distinct())
     unfinished: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for company, name, state in (
         files.exclude(state=SubmittedFile.State.DONE)

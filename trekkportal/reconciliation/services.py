@@ -55,28 +55,27 @@ class RunSummary:
 
 class _KnownFor(Mapping):
     """For one company's matching: the register members not expected there — those the
-    query found, and (in a whole-period run) those expected at another company."""
+    query found, and (in a whole-period run) those expected at another company. Only
+    looked up, never listed."""
 
-    def __init__(self, company_id: int, found: dict[str, Known], elsewhere: dict[str, Expected]):
-        self.company_id, self.found, self.elsewhere = company_id, found, elsewhere
+    def __init__(
+        self, company_id: int, found: dict[str, Known], owners: dict[str, dict[int, Expected]]
+    ):
+        self.company_id, self.found, self.owners = company_id, found, owners
 
     def __getitem__(self, key: str) -> Known:
         if key in self.found:
             return self.found[key]
-        member = self.elsewhere[key]
-        return Known(member.member_id, OTHER_COMPANY)
-
-    def get(self, key, default=None):
-        try:
-            return self[key]
-        except KeyError:
-            return default
+        for owner, member in self.owners.get(key, {}).items():
+            if owner != self.company_id:
+                return Known(member.member_id, OTHER_COMPANY)
+        raise KeyError(key)
 
     def __iter__(self):
-        return iter({*self.found, *self.elsewhere})
+        raise TypeError("looked up only")
 
     def __len__(self) -> int:
-        return len({*self.found, *self.elsewhere})
+        raise TypeError("looked up only")
 
 
 def reconcile(
@@ -113,14 +112,16 @@ def reconcile(
             results[cid] = reconcile_lines(
                 expected.get(cid, ()),
                 lines.get(cid, ()),
-                _KnownFor(cid, found_by_hash, _elsewhere(expected_owner, cid)),
-                _KnownFor(cid, found_by_no, _elsewhere(owner_by_no, cid)),
+                _KnownFor(cid, found_by_hash, expected_owner),
+                _KnownFor(cid, found_by_no, owner_by_no),
             )
 
         rows = _save_reconciliations(period=period, results=results, held=held, now=now)
         changes = _save_missing(period=period, rows=rows, results=results, now=now)
         _save_findings(rows=rows, results=results)
-        summary.notified_companies = _notify(period=period, new=changes.new_by_company)
+        summary.notified_companies = _notify(
+            period=period, new=changes.new_by_company, company_id=company_id
+        )
 
         summary.companies = len(state.companies)
         summary.reconciled, summary.held_back = len(results), len(held)
@@ -148,36 +149,6 @@ def reconcile(
             unmatched=summary.unmatched,
         )
     return summary
-
-
-class _Elsewhere(Mapping):
-    """hash (or member number) -> an expected member of another company than ``cid``."""
-
-    def __init__(self, owners: dict[str, dict[int, Expected]], cid: int):
-        self.owners, self.cid = owners, cid
-
-    def __getitem__(self, key: str) -> Expected:
-        for owner, member in self.owners.get(key, {}).items():
-            if owner != self.cid:
-                return member
-        raise KeyError(key)
-
-    def __contains__(self, key: object) -> bool:
-        try:
-            self[key]  # type: ignore[index]
-        except KeyError:
-            return False
-        return True
-
-    def __iter__(self):
-        return (key for key in self.owners if key in self)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-
-def _elsewhere(owners: dict[str, dict[int, Expected]], cid: int) -> Mapping[str, Expected]:
-    return _Elsewhere(owners, cid)
 
 
 def _held_back_because(files: list[tuple[str, str]]) -> str:
@@ -303,7 +274,6 @@ def _save_missing(
                         period=period.first_day,
                         member_id=member,
                         created_at=now,
-                        notified_at=now,  # the e-mail below is queued in this transaction
                     )
                 )
                 changes.new_by_company[cid] = changes.new_by_company.get(cid, 0) + 1
@@ -353,15 +323,45 @@ def _save_findings(*, rows: dict[int, Reconciliation], results: dict[int, Result
     )
 
 
-def _notify(*, period: Period, new: dict[int, int]) -> list[int]:
-    """One e-mail per company with new open utrukne (through the outbox, in this
-    transaction): there are members to explain, and a link."""
+def _notify(*, period: Period, new: dict[int, int], company_id: int | None) -> list[int]:
+    """New open utrukne: queue the job that e-mails their companies (in this transaction,
+    so it exists exactly when they do). One job per run, not one e-mail per company here:
+    rendering a thousand e-mails would be most of a whole-period run."""
+    from .jobs import send_missing_deduction_emails
+
     if not new:
         return []
-    companies = Company.objects.in_bulk(list(new))
-    for cid, count in sorted(new.items()):
-        emails.new_missing_deductions(company=companies[cid], period=period, count=count)
+    send_missing_deduction_emails.enqueue(period=period.iso, company_id=company_id)
     return sorted(new)
+
+
+def notify_new_missing_deductions(
+    *, period: Period, company_id: int | None = None, now: dt.datetime | None = None
+) -> int:
+    """One e-mail per company that has open utrukne for ``period`` not told yet, to its
+    active users through the outbox, saying there are members to explain (a count and a
+    link; never names, birth dates or numbers). Each company in its own transaction, and
+    the utrukne marked told in it: never again for the same utrukne. Returns the number of
+    companies e-mailed."""
+    pending = MissingDeduction.objects.filter(
+        period=period.first_day, state=MissingDeduction.State.OPEN, notified_at__isnull=True
+    )
+    if company_id is not None:
+        pending = pending.filter(company_id=company_id)
+    companies = sorted(set(pending.order_by().values_list("company_id", flat=True).distinct()))
+    told = 0
+    for cid in companies:
+        with transaction.atomic():
+            pks = list(
+                pending.filter(company_id=cid).select_for_update().values_list("pk", flat=True)
+            )
+            company = Company.objects.filter(pk=cid).first()
+            if not pks or company is None:
+                continue
+            emails.new_missing_deductions(company=company, period=period, count=len(pks))
+            MissingDeduction.objects.filter(pk__in=pks).update(notified_at=now or timezone.now())
+            told += 1
+    return told
 
 
 # After a file is read -----------------------------------------------------------------

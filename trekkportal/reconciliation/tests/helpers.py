@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+from trekkportal.jobs.models import Job
 from trekkportal.lib.identity import make_valid_nin
 from trekkportal.lib.periods import Period
 from trekkportal.members.models import Member
@@ -84,7 +85,13 @@ def a_read_list(company, user, period: Period, lines: list[Line], *, name: str =
         ),
     )
     record_parse_result(submitted_file=submission.files.get(), parsed=parsed)
+    _read_already()
     return submission
+
+
+def _read_already() -> None:
+    """The parse jobs submit_list queued have done their work (the result above)."""
+    Job.objects.filter(name__endswith="parse_submitted_file").delete()
 
 
 def an_unreadable_list(company, user, period: Period):
@@ -97,4 +104,5 @@ def an_unreadable_list(company, user, period: Period):
         acting_user=user,
     )
     record_parse_result(submitted_file=submission.files.get(), parsed=ParseFailure("damaged"))
+    _read_already()
     return submission

@@ -10,6 +10,7 @@ import pytest
 from django.core import mail  # noqa: F401  (the outbox is Django's in tests)
 
 from trekkportal.jobs.models import Job
+from trekkportal.jobs.worker import run_pending
 from trekkportal.mail.models import OutboxMessage
 from trekkportal.members.models import Member
 from trekkportal.members.services import (
@@ -291,12 +292,8 @@ def test_reading_the_last_file_queues_a_reconciliation_of_the_companys_period(
 
 
 def test_the_worker_reconciles_after_the_file_is_read(company_a, employer_a):
-    from trekkportal.jobs.worker import run_pending
-
     a_member(company_a)
     a_read_list(company_a, employer_a, P, [])
-    Job.objects.filter(name__endswith="parse_submitted_file").delete()  # read already
-
     run_pending()
 
     assert MissingDeduction.objects.filter(company=company_a).count() == 1
@@ -309,7 +306,9 @@ def test_new_utrukne_send_one_email_once(company_a, employer_a):
     OutboxMessage.objects.all().delete()  # the receipt
 
     reconcile(period=P, company=company_a)
+    run_pending()
     reconcile(period=P, company=company_a)
+    run_pending()
 
     message = OutboxMessage.objects.get()
     assert message.to == employer_a.email
@@ -318,6 +317,32 @@ def test_new_utrukne_send_one_email_once(company_a, employer_a):
     assert "/utrukne/" in body
     for private in (ola.name, "Normann", "Hansen", ola.test_nin, ola.nin_masked, "14.03.1985"):
         assert private not in body
+
+
+def test_new_utrukne_in_a_later_run_send_a_new_email(company_a, employer_a):
+    a_member(company_a)
+    a_read_list(company_a, employer_a, P, [])
+    reconcile(period=P, company=company_a)
+    run_pending()
+    a_member(company_a, name="Hansen, Kari")  # registered later
+
+    reconcile(period=P, company=company_a)
+    run_pending()
+
+    assert OutboxMessage.objects.filter(template_name="new_missing_deductions").count() == 2
+
+
+def test_the_email_job_run_twice_sends_one_email(company_a, employer_a):
+    from trekkportal.reconciliation.jobs import send_missing_deduction_emails
+
+    a_member(company_a)
+    a_read_list(company_a, employer_a, P, [])
+    reconcile(period=P, company=company_a)
+
+    send_missing_deduction_emails(period=P.iso, company_id=company_a.pk)
+    send_missing_deduction_emails(period=P.iso, company_id=company_a.pk)
+
+    assert OutboxMessage.objects.filter(template_name="new_missing_deductions").count() == 1
 
 
 def test_one_query_count_whatever_the_number_of_members(
