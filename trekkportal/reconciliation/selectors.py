@@ -172,6 +172,9 @@ def _reason(
     return reasons.NOT_EMPLOYED
 
 
+NO_VALID_ROWS = "no_valid_rows"
+
+
 @dataclass(frozen=True)
 class ListState:
     """The companies with a list for the period, and the files holding some of them back."""
@@ -194,12 +197,14 @@ def list_state(*, period: Period, company_id: int | None = None) -> ListState:
     companies = set(submissions.order_by().values_list("company_id", flat=True).distinct())
     companies.update(with_lines.order_by().values_list("company_id", flat=True).distinct())
     unfinished: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    # A file read without a single valid row (say every identity number in a column the
+    # parser took for another) would make every member an utrukket: it holds back too.
     for company, name, state in (
-        files.exclude(state=SubmittedFile.State.DONE)
+        files.filter(~Q(state=SubmittedFile.State.DONE) | Q(valid_rows=0, rows__gt=0))
         .order_by("submission__company_id", "submission_id", "position")
         .values_list("submission__company_id", "original_name", "state")
     ):
-        unfinished[company].append((name, state))
+        unfinished[company].append((name, NO_VALID_ROWS if state == "done" else state))
     return ListState(companies=companies, unfinished=dict(unfinished))
 
 

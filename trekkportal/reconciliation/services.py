@@ -152,7 +152,7 @@ def reconcile(
 
 
 def _held_back_because(files: list[tuple[str, str]]) -> str:
-    labels = dict(SubmittedFile.State.choices)
+    labels = {**dict(SubmittedFile.State.choices), selectors.NO_VALID_ROWS: _("no valid rows")}
     return "; ".join(f"{name}: {labels.get(state, state)}" for name, state in files)[:1000]
 
 
@@ -189,7 +189,10 @@ def _save_reconciliations(
             period=first,
             state=(
                 Reconciliation.State.HELD_BACK
-                if any(state == SubmittedFile.State.FAILED for _, state in files)
+                if any(
+                    state in (SubmittedFile.State.FAILED, selectors.NO_VALID_ROWS)
+                    for _name, state in files
+                )
                 else Reconciliation.State.WAITING
             ),
             held_back_because=_held_back_because(files),

@@ -250,6 +250,18 @@ def test_an_unreadable_file_holds_the_period_back_and_staff_see_why(company_a, e
     assert "skadet.csv" in row.held_back_because
 
 
+def test_a_file_read_without_a_single_valid_row_holds_the_period_back(company_a, employer_a):
+    ola = a_member(company_a)
+    a_read_list(company_a, employer_a, P, [line_for(ola, ok=False)])
+
+    reconcile(period=P, company=company_a)
+
+    row = Reconciliation.objects.get()
+    assert row.state == "held_back"
+    assert "liste.csv" in row.held_back_because
+    assert not MissingDeduction.objects.exists()
+
+
 def test_a_file_still_being_read_holds_the_period_back(company_a, employer_a):
     from trekkportal.submissions.services import submit_list
     from trekkportal.submissions.tests.files import CSV, upload
