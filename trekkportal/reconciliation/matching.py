@@ -26,26 +26,32 @@ from trekkportal.lib.names import name_words
 AMOUNT_TOLERANCE = Decimal("0.25")
 AMOUNT_MIN_DIFFERENCE = Decimal("10.00")
 _HUNDRED = Decimal(100)
+_CENT = Decimal("0.01")
+_TOLERANCE = float(AMOUNT_TOLERANCE)
+_MIN_DIFFERENCE = float(AMOUNT_MIN_DIFFERENCE)
 
 
 class Expected(NamedTuple):
+    """Dates and amounts as the database returns them (``selectors.raw_rows``): a date or
+    its ISO string, a Decimal or a float. Matching only compares like with like."""
+
     member_id: int
     nin_hash: str
     member_no: str
-    birth_date: dt.date | None
+    birth_date: dt.date | str | None
     name_key: str
-    dues_percent: Decimal | None
-    dues_amount: Decimal | None
+    dues_percent: Decimal | float | None
+    dues_amount: Decimal | float | None
 
 
 class LineRow(NamedTuple):
     line_id: int
     nin_hash: str
     member_no: str
-    birth_date: dt.date | None
+    birth_date: dt.date | str | None
     name: str
-    amount: Decimal | None
-    base_amount: Decimal | None
+    amount: Decimal | float | None
+    base_amount: Decimal | float | None
 
 
 class Known(NamedTuple):
@@ -103,17 +109,35 @@ def names_match(listed: str, registered_key: str) -> bool:
     return len(shorter) >= 2 and shorter <= longer
 
 
+def _decimal(value: Decimal | float | int | str) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 def expected_dues(member: Expected, line: LineRow) -> Decimal | None:
+    """The member's monthly dues: the amount, else the percentage of the line's base."""
     if member.dues_amount is not None:
-        return member.dues_amount
+        return _decimal(member.dues_amount).quantize(_CENT)
     if member.dues_percent is not None and line.base_amount is not None:
-        return (line.base_amount * member.dues_percent / _HUNDRED).quantize(Decimal("0.01"))
+        base, percent = _decimal(line.base_amount), _decimal(member.dues_percent)
+        return (base * percent / _HUNDRED).quantize(_CENT)
     return None
 
 
-def amount_is_far(amount: Decimal, expected: Decimal) -> bool:
+def _dues_roughly(member: Expected, line: LineRow) -> float | None:
+    """``expected_dues`` as a float: enough to decide whether an amount is far off."""
+    if member.dues_amount is not None:
+        return float(member.dues_amount)
+    if member.dues_percent is not None and line.base_amount is not None:
+        return float(line.base_amount) * float(member.dues_percent) / 100
+    return None
+
+
+def amount_is_far(amount: Decimal | float, expected: Decimal | float) -> bool:
+    """Further from the dues than the tolerance. Plain floats are enough to decide (the
+    database may hand amounts over as floats); the dues stored with a finding are exact."""
+    amount, expected = float(amount), float(expected)
     difference = abs(amount - expected)
-    return difference > AMOUNT_MIN_DIFFERENCE and difference > expected * AMOUNT_TOLERANCE
+    return difference > _MIN_DIFFERENCE and difference > expected * _TOLERANCE
 
 
 def reconcile_lines(
@@ -134,7 +158,7 @@ def reconcile_lines(
         members.setdefault(member.member_id, member)
     by_hash = {m.nin_hash: m for m in members.values() if m.nin_hash}
     by_no: dict[str, Expected] = {}
-    by_birth: dict[dt.date, list[Expected]] = {}
+    by_birth: dict[dt.date | str, list[Expected]] = {}
     for member in members.values():
         if member.member_no:
             by_no.setdefault(member.member_no, member)
@@ -164,7 +188,7 @@ def reconcile_lines(
             continue
         if line.amount is not None and line.amount > 0:
             result.deducted.add(member.member_id)
-            dues = expected_dues(member, line)
+            dues = _dues_roughly(member, line)
             if dues is not None and amount_is_far(line.amount, dues):
                 result.findings.append(
                     Finding(
@@ -172,7 +196,7 @@ def reconcile_lines(
                         kind="amount",
                         reason=AMOUNT,
                         member_id=member.member_id,
-                        expected_amount=dues,
+                        expected_amount=expected_dues(member, line),
                     )
                 )
     result.missing = [m for m in members if m not in result.deducted]

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import Http404, HttpRequest
 
@@ -73,9 +74,22 @@ def expected_members(*, period: Period, company_id: int | None = None) -> dict[i
         "member__dues_amount",
     )
     by_company: dict[int, list[Expected]] = defaultdict(list)
-    for company, *member in rows.iterator(chunk_size=5000):
+    for company, *member in raw_rows(rows):
         by_company[company].append(Expected(*member))
     return by_company
+
+
+def raw_rows(queryset: QuerySet) -> Iterator[tuple]:
+    """The rows of a ``values_list`` query (without annotations) as the database driver
+    returns them, skipping Django's per-value converters: on SQLite dates stay ISO strings
+    and amounts numbers. For the two reads of 100,000 rows a whole-period run makes, where
+    the converters were a third of its time; matching only compares the values."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(5000):
+            yield from rows
 
 
 def files_for_period(*, period: Period, company_id: int | None = None) -> QuerySet[FilePeriod]:
@@ -109,7 +123,7 @@ def lines_by_company(*, period: Period, company_id: int | None = None) -> dict[i
         "base_amount",
     )
     by_company: dict[int, list[LineRow]] = defaultdict(list)
-    for company, *line in rows.iterator(chunk_size=5000):
+    for company, *line in raw_rows(rows):
         by_company[company].append(LineRow(*line))
     return by_company
 
