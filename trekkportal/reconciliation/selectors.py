@@ -17,6 +17,7 @@ from django.db import connections
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import Http404, HttpRequest
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.periods import Period
 from trekkportal.members.models import Employment, Layoff, Member
@@ -267,7 +268,12 @@ def get_missing_deduction_for_user(request: HttpRequest, pk: int) -> MissingDedu
         .first()
     )
     if missing is None:
-        record("access.refused", request=request, company=request.company, missing_deduction=pk)
+        record(
+            AuditAction.ACCESS_REFUSED,
+            request=request,
+            company=request.company,
+            missing_deduction=pk,
+        )
         raise Http404
     return missing
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trekkportal.accounts.models import Company, User
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.periods import Period
 from trekkportal.mail import emails
@@ -134,7 +135,7 @@ def reconcile(
         summary.new_missing = sum(changes.new_by_company.values())
         summary.resolved = changes.resolved
         record(
-            "reconciliation.run",
+            AuditAction.RECONCILIATION_RUN,
             actor=acting_user,
             company=company,
             period=period.iso,
@@ -455,7 +456,7 @@ def answer_missing_deduction(
                 reason=MemberChange.Reason.LEFT_COMPANY,
             )
         record(
-            "missing_deduction.answered",
+            AuditAction.MISSING_DEDUCTION_ANSWERED,
             actor=acting_user,
             company=row.company,
             obj=row,

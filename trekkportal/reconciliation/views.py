@@ -29,8 +29,8 @@ def utrukne(request):
     return _render_list(request)
 
 
+@company_required  # outermost: without a company even a GET is refused (403), not 405
 @require_POST
-@company_required
 def answer(request, pk: int):
     missing = get_missing_deduction_for_user(request, pk)
     form = AnswerForm(request.POST, prefix=prefix_for(missing.pk))

@@ -28,7 +28,7 @@ def test_the_receipt_gives_the_figures_and_links_to_utrukne(client_a, company_a,
     page = receipt(client_a, submission)
 
     assert "1 av 2 medlemmer vi har registrert i bedriften er trukket" in page
-    assert "Ett medlem er ikke trukket." in page
+    assert "1 medlem er ikke trukket." in page
     assert f'href="{reverse("portal:utrukne")}"' in page
 
 
