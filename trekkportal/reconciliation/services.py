@@ -11,8 +11,10 @@ no utrukne from half a period.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -90,33 +92,10 @@ def reconcile(
         state = selectors.list_state(period=period, company_id=company_id)
         if not state.companies:
             return summary
-        expected = selectors.expected_members(period=period, company_id=company_id)
-        lines = selectors.lines_by_company(period=period, company_id=company_id)
-        found_by_hash, found_by_no = selectors.known_members(period=period, company_id=company_id)
-        # In a whole-period run a member expected at one company and listed by another is
-        # "registered at another company": the expected sets already say where.
-        expected_owner: dict[str, dict[int, Expected]] = defaultdict(dict)
-        owner_by_no: dict[str, dict[int, Expected]] = defaultdict(dict)
-        if company_id is None:
-            for owner, members_ in expected.items():
-                for member in members_:
-                    expected_owner[member.nin_hash][owner] = member
-                    if member.member_no:
-                        owner_by_no[member.member_no][owner] = member
-
-        results: dict[int, Result] = {}
-        held: dict[int, list[tuple[str, str]]] = {}
-        for cid in sorted(state.companies):
-            if cid in state.unfinished:
-                held[cid] = state.unfinished[cid]
-                continue
-            results[cid] = reconcile_lines(
-                expected.get(cid, ()),
-                lines.get(cid, ()),
-                _KnownFor(cid, found_by_hash, expected_owner),
-                _KnownFor(cid, found_by_no, owner_by_no),
-            )
-
+        # The reads and the matching allocate a few hundred thousand small tuples and
+        # create no reference cycles: the cyclic garbage collector would only slow them.
+        with _gc_paused():
+            results, held = _read_and_match(period, company_id, state)
         rows = _save_reconciliations(period=period, results=results, held=held, now=now)
         changes = _save_missing(period=period, rows=rows, results=results, now=now)
         _save_findings(rows=rows, results=results)
@@ -150,6 +129,50 @@ def reconcile(
             unmatched=summary.unmatched,
         )
     return summary
+
+
+def _read_and_match(
+    period: Period, company_id: int | None, state: selectors.ListState
+) -> tuple[dict[int, Result], dict[int, list[tuple[str, str]]]]:
+    expected = selectors.expected_members(period=period, company_id=company_id)
+    lines = selectors.lines_by_company(period=period, company_id=company_id)
+    found_by_hash, found_by_no = selectors.known_members(period=period, company_id=company_id)
+    # In a whole-period run a member expected at one company and listed by another is
+    # "registered at another company": the expected sets already say where.
+    expected_owner: dict[str, dict[int, Expected]] = defaultdict(dict)
+    owner_by_no: dict[str, dict[int, Expected]] = defaultdict(dict)
+    if company_id is None:
+        for owner, members_ in expected.items():
+            for member in members_:
+                expected_owner[member.nin_hash][owner] = member
+                if member.member_no:
+                    owner_by_no[member.member_no][owner] = member
+
+    results: dict[int, Result] = {}
+    held: dict[int, list[tuple[str, str]]] = {}
+    for cid in sorted(state.companies):
+        if cid in state.unfinished:
+            held[cid] = state.unfinished[cid]
+            continue
+        results[cid] = reconcile_lines(
+            expected.get(cid, ()),
+            lines.get(cid, ()),
+            _KnownFor(cid, found_by_hash, expected_owner),
+            _KnownFor(cid, found_by_no, owner_by_no),
+        )
+
+    return results, held
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _held_back_because(files: list[tuple[str, str]]) -> str:
