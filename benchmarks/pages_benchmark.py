@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PAGES = [
-    "portal:innsending",
-    "portal:innsendte",
+    "submissions:innsending",
+    "submissions:innsendte",
     "portal:brev",
     "portal:utrukne",
 ]

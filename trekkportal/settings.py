@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "trekkportal.portal.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, which reads the body: an oversized upload is refused unread.
+    "trekkportal.portal.body_limit.RequestBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "trekkportal.portal.i18n.PortalLocaleMiddleware",  # after auth: uses user.language

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 
 from .models import User
@@ -47,7 +48,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
         attempted = str(credentials.get("email", ""))[:254]
-        record("login.failed", request=request, attempted_email=attempted)
+        record(AuditAction.LOGIN_FAILED, request=request, attempted_email=attempted)
 
 
 def render_code_email(*, email: str, code: str, purpose: str) -> EmailMultiAlternatives:

@@ -7,13 +7,13 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from conftest import PASSWORD, log_in_client
+from tests.fixtures import PASSWORD, log_in_client
 from trekkportal.accounts.services import deactivate_user
 from trekkportal.audit.models import AuditEvent
 
 from .helpers import NEW_PASSWORD, code_from_outbox, request_code, submit_code
 
-HOME = "portal:innsending"
+HOME = "submissions:innsending"
 
 
 def log_in(client, email: str, password: str = PASSWORD):
