@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", secure_admin(admin.site).urls),
     path("", include("trekkportal.portal.urls")),
     path("", include("trekkportal.submissions.urls")),
+    path("", include("trekkportal.letters.urls")),
     path("mal/trekkliste.xlsx", download_template, name="list_template"),
 ]
 

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from trekkportal.letters import views as letter_views
 from trekkportal.submissions import views as submission_views
 
 from . import views
@@ -9,7 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("innsending/", submission_views.innsending, name="innsending"),
     path("innsendte/", submission_views.innsendte, name="innsendte"),
-    path("brev/", views.brev, name="brev"),
+    path("brev/", letter_views.brev, name="brev"),
     path("utrukne/", views.utrukne, name="utrukne"),
     path("bytt-bedrift/", views.switch, name="switch_company"),
 ]

@@ -20,13 +20,6 @@ def home(request):
 
 @require_GET
 @company_required
-def brev(request):
-    # No letters exist yet (issue "Letters"): the page says so and explains the 6 months.
-    return render(request, "portal/brev.html")
-
-
-@require_GET
-@company_required
 def utrukne(request):
     # No reconciliation yet (issue "Utrukne"): nothing can be missing.
     return render(request, "portal/utrukne.html")

@@ -1,0 +1,113 @@
+"""Typeset a generated letter ("trekkmelding") to PDF with Typst.
+
+Why Typst (the ``typst`` binding from PyPI, a wheel with nothing else to install): it is
+the one candidate measured that writes tagged PDF/UA-1 and PDF/A-2a together, and it is
+the fastest (``benchmarks/letters_benchmark.py``; figures in ``docs/benchmarks.md``).
+
+What the compiler may touch: the folder ``typst/`` beside this file is its root (a path
+outside it cannot be read), its fonts are the ones shipped in ``typst/fonts`` (no system or
+built-in fonts, so every letter looks the same everywhere and embeds them), and the
+template imports no packages, so nothing is fetched. The letter's data is ONE JSON string
+(``sys.inputs.data``) that the template decodes: names are data, never markup.
+
+``render_letter(content)`` is pure (no database): ``LetterContent`` holds what the letter
+says, already formatted for print.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import typst
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "typst"
+TEMPLATE = TEMPLATE_DIR / "letter.typ"
+FONT_DIR = TEMPLATE_DIR / "fonts"
+PDF_STANDARDS = ["ua-1", "a-2a"]
+
+
+@dataclass(frozen=True)
+class StartLine:
+    name: str
+    birth_date: str
+    member_no: str
+    period: str
+    dues: str
+
+
+@dataclass(frozen=True)
+class StopLine:
+    name: str
+    birth_date: str
+    reason: str
+    period: str
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    name: str
+    address: list[str]
+    phone: str
+    email: str
+
+
+@dataclass(frozen=True)
+class LetterContent:
+    title: str
+    union: Letterhead
+    company_name: str
+    company_orgnr: str
+    date: str
+    labels: dict[str, str]
+    intro: list[str]
+    closing: list[str]
+    signature: list[str]
+    starts: list[StartLine] = field(default_factory=list)
+    stops: list[StopLine] = field(default_factory=list)
+
+    def as_json(self) -> str:
+        data = asdict(self)
+        data["company"] = {"name": data.pop("company_name"), "orgnr": data.pop("company_orgnr")}
+        return json.dumps(data, ensure_ascii=False)
+
+
+class LetterRenderError(RuntimeError):
+    """Typst could not typeset a letter (a bug in the template, never the data's fault)."""
+
+
+_compiler: typst.Compiler | None = None
+_lock = threading.Lock()
+
+
+def _get_compiler() -> typst.Compiler:
+    """One compiler per process: it keeps the parsed template and fonts between letters."""
+    global _compiler
+    if _compiler is None:
+        fonts = typst.Fonts(
+            include_system_fonts=False, include_embedded_fonts=False, font_paths=[str(FONT_DIR)]
+        )
+        _compiler = typst.Compiler(
+            root=str(TEMPLATE_DIR), font_paths=fonts, ignore_system_fonts=True
+        )
+    return _compiler
+
+
+def render_letter(content: LetterContent, *, timestamp: dt.datetime | None = None) -> bytes:
+    """The letter as a tagged PDF (PDF/UA-1 and PDF/A-2a), title and language set."""
+    with _lock:  # a Compiler is not to be shared between threads at once
+        try:
+            pdf = _get_compiler().compile(
+                input=str(TEMPLATE),
+                sys_inputs={"data": content.as_json()},
+                pdf_standards=PDF_STANDARDS,
+                timestamp=timestamp,
+            )
+        except typst.TypstError as error:
+            raise LetterRenderError(error.message) from None
+    if not isinstance(pdf, bytes):
+        raise LetterRenderError("typst returned no PDF")
+    return pdf
