@@ -104,7 +104,7 @@ def render_letter(content: LetterContent, *, timestamp: dt.datetime | None = Non
                 input=str(TEMPLATE),
                 sys_inputs={"data": content.as_json()},
                 pdf_standards=PDF_STANDARDS,
-                timestamp=timestamp,
+                timestamp=timestamp.replace(microsecond=0) if timestamp else None,
             )
         except typst.TypstError as error:
             raise LetterRenderError(error.message) from None
