@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trekkportal.audit.services import record
 from trekkportal.lib.filesafety import neutralise_cell
-from trekkportal.lib.identity import mask_nin
+from trekkportal.lib.nincrypt import decrypt_nin
 
 from .models import DeductionLine, ParseIssue, Submission, SubmittedFile
 from .selectors import get_submitted_file_for_staff
@@ -214,10 +214,7 @@ class SubmittedFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 submitted_file=submitted_file, row__in=[line.row for line in lines]
             ).order_by("row", "pk"):
                 by_row.setdefault(issue.row, []).append(issue)
-        rows = [
-            (line, mask_nin(line.nin) if line.nin else "", by_row.get(line.row, []))
-            for line in lines
-        ]
+        rows = [(line, line.nin_masked, by_row.get(line.row, [])) for line in lines]
         file_issues = list(
             ParseIssue.objects.filter(submitted_file=submitted_file, row=None).order_by("pk")
         )
@@ -269,9 +266,11 @@ class SubmittedFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return response
 
 
+# The export is the one place a list's full identity numbers are decrypted (audited);
+# the column is headed by the identity-number field's name.
 CSV_FIELDS = (
     "row",
-    "nin",
+    "nin_masked",
     "birth_date",
     "name",
     "employee_no",
@@ -300,7 +299,7 @@ def _csv_rows(lines, submitted_file):
         yield writer.writerow(
             [
                 line.row,
-                line.nin,
+                decrypt_nin(line.nin_encrypted) if line.nin_encrypted else "",
                 line.birth_date.strftime("%d.%m.%Y") if line.birth_date else "",
                 neutralise_cell(line.name),
                 neutralise_cell(line.employee_no),
@@ -319,7 +318,11 @@ def _csv_amount(value):
     return "" if value is None else number_format(value, 2, use_l10n=True, force_grouping=False)
 
 
-COLUMN_LABELS = {"surname": _("surname"), "first_name": _("first name")}
+COLUMN_LABELS = {
+    "nin": _("national identity number"),
+    "surname": _("surname"),
+    "first_name": _("first name"),
+}
 
 
 def _field_label(field: str) -> str:

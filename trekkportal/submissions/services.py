@@ -32,6 +32,8 @@ from django.utils.translation import gettext as _
 
 from trekkportal.audit.services import record
 from trekkportal.jobs.worker import safe_error
+from trekkportal.lib.identity import mask_nin
+from trekkportal.lib.nincrypt import NinSealer
 from trekkportal.lib.periods import Period, selectable_periods
 
 from .emails import schedule_submission_receipt
@@ -314,7 +316,9 @@ LINE_FIELDS = (
     "id",
     "submitted_file_id",
     "row",
-    "nin",
+    "nin_encrypted",
+    "nin_hash",
+    "nin_masked",
     "nin_restored",
     "nin_uncertain",
     "birth_date",
@@ -333,15 +337,19 @@ LINE_FIELDS = (
 def _line_rows(submitted_file: SubmittedFile, lines: Iterable[Any]) -> Iterator[DeductionLine]:
     file_id = submitted_file.pk
     periods: dict[str | None, dt.date | None] = {}
+    sealer = NinSealer()
     for line in lines:
         period = line.period
         if period not in periods:
             periods[period] = _period_date(period)
+        nin = line.nin or ""
         yield DeductionLine(
             None,
             file_id,
             line.row,
-            line.nin or "",
+            sealer.encrypt(nin) if nin else "",
+            sealer.hash(nin) if nin else "",
+            mask_nin(nin) if nin else "",
             line.nin_restored,
             line.nin_uncertain,
             line.birth_date,

@@ -94,7 +94,7 @@ def test_a_letter_with_only_stops_is_about_resigned_and_transferred_members(comp
     lines = text.splitlines()
     assert any("Normann, Ola" in line and "Sluttet i bedriften" in line for line in lines)
     assert any("februar 2027" in line for line in lines if "Normann, Ola" in line)
-    assert any("Hansen, Per" in line and "Meldt seg ut av forbundet" in line for line in lines)
+    assert any("Hansen, Per" in line and "Utmeldt av forbundet" in line for line in lines)
     assert any("mars 2027" in line for line in lines if "Hansen, Per" in line)
     assert any("Berg, Siri" in line and "Permittert" in line for line in lines)
 
@@ -111,7 +111,7 @@ def test_a_move_stops_at_the_old_company_and_starts_at_the_new_one(company_a, co
     assert (old.starts, old.stops) == (0, 1)
     assert (new.starts, new.stops) == (1, 0)
     old_text = text_of(old)
-    assert "Overført til en annen bedrift" in old_text and "februar 2027" in old_text
+    assert "Overført til annen bedrift" in old_text and "februar 2027" in old_text
     assert company_b.name not in old_text  # one company's letter names no other company
     assert "mars 2027" in text_of(new)
 
