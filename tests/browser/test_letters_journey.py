@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -87,8 +88,7 @@ def test_staff_publish_a_letter_and_only_that_companys_user_gets_and_downloads_i
     assert row.get_by_role("cell").nth(1).inner_text() == "Nei"
     with page.expect_download() as download:
         row.get_by_role("link", name=SUBJECT).click()
-    path = download.value.path()
-    assert open(path, "rb").read() == data  # noqa: PTH123, SIM115
+    assert Path(download.value.path()).read_bytes() == data
     assert re.fullmatch(r"brev-\d{4}-\d{2}-\d{2}-\d+\.pdf", download.value.suggested_filename)
 
     page.reload()
