@@ -14,15 +14,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .forms import PublishLetterForm
+from .jobs import write_letter_batch
 from .models import Letter, LetterBatch, LetterChange
-from .selectors import batch_letters, get_letter_for_staff
+from .selectors import batch_letters, get_letter_for_staff, pending_changes
 from .services import (
     discard_batch,
     letter_filename,
     open_letter_for_staff,
     publish_batch,
     publish_uploaded_letter,
-    run_letter_batch,
 )
 from .views import pdf_attachment
 
@@ -210,20 +210,23 @@ class LetterBatchAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
     def run_view(self, request):
+        """Queue the batch run for the worker; the draft appears in this list."""
         if request.method != "POST":
             return redirect("admin:letters_letterbatch_changelist")
         if not request.user.is_staff or not self.has_view_permission(request):
             raise PermissionDenied
-        batch = run_letter_batch(acting_user=request.user)
-        if batch is None:
+        if not pending_changes().exists():
             messages.info(request, gettext("There are no new member changes to write about."))
-            return redirect("admin:letters_letterbatch_changelist")
-        messages.success(
-            request,
-            gettext("A draft with %(count)s letters was made. Check it, then publish it.")
-            % {"count": batch.letters.count()},
-        )
-        return redirect("admin:letters_letterbatch_change", batch.pk)
+        else:
+            write_letter_batch.enqueue(acting_user_id=request.user.pk)
+            messages.success(
+                request,
+                gettext(
+                    "The letters are being written. The draft appears in this list when it is "
+                    "ready (about a minute for 2,000 companies): check it, then publish it."
+                ),
+            )
+        return redirect("admin:letters_letterbatch_changelist")
 
     def publish_view(self, request, pk: int):
         return self._act(request, pk, publish_batch, gettext("The batch is published."))

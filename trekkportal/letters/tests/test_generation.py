@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 
 from trekkportal.audit.models import AuditEvent
+from trekkportal.jobs.worker import run_pending
 from trekkportal.letters.models import Letter, LetterBatch, LetterChange
 from trekkportal.letters.services import discard_batch, publish_batch, run_letter_batch
 from trekkportal.lib.identity import make_valid_nin
@@ -252,8 +253,10 @@ def test_the_staff_preview_the_batch_and_each_pdf_in_the_admin(staff_client, com
         member=member("Ås, Per", member_no="55"), company=company_a, from_period=JAN
     )
     response = staff_client.post("/admin/letters/letterbatch/run/")
+    assert response.status_code == 302 and not LetterBatch.objects.exists()  # queued
+    run_pending()
     batch = LetterBatch.objects.get()
-    assert response.status_code == 302 and response["Location"].endswith(f"/{batch.pk}/change/")
+    assert batch.created_by == staff
 
     page = staff_client.get(f"/admin/letters/letterbatch/{batch.pk}/change/").content.decode()
     assert company_a.name in page and "Ås, Per" in page and "Publiser bunken" in page
@@ -299,3 +302,11 @@ def test_a_long_list_runs_over_pages(company_a):
     assert len(document) >= 2
     document.close()
     assert "Medlem 69, Øystein" in text_of(letter)
+
+
+def test_the_admin_says_when_there_is_nothing_to_write_about(staff_client):
+    response = staff_client.post("/admin/letters/letterbatch/run/", follow=True)
+
+    assert "Det er ingen nye medlemsendringer å skrive om." in response.content.decode()
+    run_pending()
+    assert not LetterBatch.objects.exists()
