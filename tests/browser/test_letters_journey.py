@@ -94,6 +94,8 @@ def test_staff_publish_a_letter_and_only_that_companys_user_gets_and_downloads_i
     page.reload()
     assert letter_rows(page).get_by_role("cell").nth(1).inner_text() == "Ja"
     assert_accessible(page)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the page does not overflow
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.context.close()
 
     other = browser.new_context(base_url=live_server.url, locale="nb-NO").new_page()

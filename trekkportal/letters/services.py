@@ -50,9 +50,9 @@ SUBJECT_MAX_LENGTH = 200
 def check_letter_pdf(*, name: str, data: bytes | IO[bytes]) -> bytes:
     """The uploaded file's bytes if it is a plain PDF document; ValidationError otherwise.
 
-    The same checks as a deduction list (``lib.filesafety``: content, not the name, decides;
-    no scripts, launch actions, forms or embedded files), and then it must open as a PDF
-    with at least one page.
+    The same checks as a deduction list (``lib.filesafety.inspect_file``: the content, not
+    the name, decides), then ``inspect_pdf_content`` (no scripts, launch or submit actions,
+    forms, embedded files, encryption), and it must open as a PDF with at least one page.
     """
     limits = filesafety.Limits(max_bytes=MAX_LETTER_BYTES)
     raw = filesafety.read_upload(data, max_bytes=MAX_LETTER_BYTES)
@@ -61,6 +61,7 @@ def check_letter_pdf(*, name: str, data: bytes | IO[bytes]) -> bytes:
             raise filesafety.UnsafeFile(
                 "content_mismatch", expected="pdf", actual=filesafety.CONTENT_NAMES["txt"]
             )
+        filesafety.inspect_pdf_content(raw, limits)
     except filesafety.UnsafeFile as refusal:
         params = refusal.message_params(name)
         if "actual" in params:
