@@ -17,8 +17,11 @@ says, already formatted for print.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import struct
 import threading
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -72,7 +75,74 @@ class LetterContent:
     def as_json(self) -> str:
         data = asdict(self)
         data["company"] = {"name": data.pop("company_name"), "orgnr": data.pop("company_orgnr")}
-        return json.dumps(data, ensure_ascii=False)
+        return json.dumps(_printable(data), ensure_ascii=False)
+
+
+# --- text the fonts can print -------------------------------------------------------------
+
+MISSING_GLYPH = "?"
+
+
+def printable_text(value: str) -> str:
+    """``value`` as the shipped fonts can print it: NFC, control and format characters
+    (NUL, bidi overrides) dropped, a character the fonts lack shown as "?". A PDF/A file
+    must not contain text it cannot show, so Typst refuses such a letter outright."""
+    covered = _covered_characters()
+    out = []
+    for char in unicodedata.normalize("NFC", value):
+        if char.isspace():
+            out.append(char if ord(char) in covered else " ")  # tabs, line breaks: a space
+        elif unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            continue
+        else:
+            out.append(char if ord(char) in covered else MISSING_GLYPH)
+    return "".join(out)
+
+
+def _printable(value):
+    if isinstance(value, str):
+        return printable_text(value)
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _printable(item) for key, item in value.items()}
+    return value
+
+
+@functools.cache
+def _covered_characters() -> frozenset[int]:
+    """The code points every shipped font has a glyph for (from their ``cmap`` tables)."""
+    sets = [_cmap_code_points(path.read_bytes()) for path in sorted(FONT_DIR.glob("*.ttf"))]
+    return frozenset.intersection(*sets) if sets else frozenset()
+
+
+def _cmap_code_points(font: bytes) -> frozenset[int]:
+    """Code points mapped by a TrueType font's Unicode cmap (format 4 or 12)."""
+    num_tables = struct.unpack_from(">H", font, 4)[0]
+    cmap = next(
+        struct.unpack_from(">I", font, 12 + 16 * i + 8)[0]
+        for i in range(num_tables)
+        if font[12 + 16 * i : 12 + 16 * i + 4] == b"cmap"
+    )
+    subtables = {}
+    for i in range(struct.unpack_from(">H", font, cmap + 2)[0]):
+        platform, encoding, offset = struct.unpack_from(">HHI", font, cmap + 4 + 8 * i)
+        subtables[(platform, encoding)] = cmap + offset
+    points: set[int] = set()
+    if (3, 10) in subtables and struct.unpack_from(">H", font, subtables[(3, 10)])[0] == 12:
+        start = subtables[(3, 10)]
+        for g in range(struct.unpack_from(">I", font, start + 12)[0]):
+            first, last, _glyph = struct.unpack_from(">III", font, start + 16 + 12 * g)
+            points.update(range(first, last + 1))
+        return frozenset(points)
+    start = subtables[(3, 1)]
+    segments = struct.unpack_from(">H", font, start + 6)[0] // 2
+    ends = struct.unpack_from(f">{segments}H", font, start + 14)
+    starts = struct.unpack_from(f">{segments}H", font, start + 16 + 2 * segments)
+    for first, last in zip(starts, ends, strict=True):
+        if first != 0xFFFF:
+            points.update(range(first, last + 1))
+    return frozenset(points)
 
 
 class LetterRenderError(RuntimeError):

@@ -310,3 +310,31 @@ def test_the_admin_says_when_there_is_nothing_to_write_about(staff_client):
     assert "Det er ingen nye medlemsendringer å skrive om." in response.content.decode()
     run_pending()
     assert not LetterBatch.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("written", "printed"),
+    [
+        ("Øvrebø, Åse Ærlig", "Øvrebø, Åse Ærlig"),
+        ("Áilu Ŋuolla-Đávvet", "Áilu Ŋuolla-Đávvet"),  # Sámi letters are in the font
+        ("Hansen\u202e, Per", "Hansen, Per"),  # a bidi override is dropped
+        ("Nul\x00 Tab\tLinje\n", "Nul Tab Linje "),
+        ("王小明", "???"),  # no glyph in the shipped font: shown, not a failed batch
+        ("Kari 😀", "Kari ?"),
+        ("Ka\u0301ri", "Kári"),  # composed (NFC)
+    ],
+)
+def test_text_is_printed_as_the_shipped_font_can_show_it(written, printed):
+    from trekkportal.letters.pdf import printable_text
+
+    assert printable_text(written) == printed
+
+
+def test_a_name_the_font_cannot_show_does_not_stop_the_batch(company_a, company_b):
+    members.start_employment(member=member("王小明 😀"), company=company_a, from_period=JAN)
+    members.start_employment(member=member("Berg, Siri"), company=company_b, from_period=JAN)
+
+    batch = run_letter_batch(acting_user=None)
+
+    assert batch.letters.count() == 2
+    assert "??? ?" in text_of(letter_for(batch, company_a))
