@@ -95,7 +95,7 @@ class LetterAdmin(admin.ModelAdmin):
             try:
                 batch = publish_uploaded_letter(
                     companies=form.cleaned_data["orgnrs"],
-                    data=upload.read(),
+                    data=upload,
                     name=upload.name,
                     subject=form.cleaned_data["subject"],
                     acting_user=request.user,

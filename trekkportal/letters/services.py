@@ -132,14 +132,16 @@ def _delete_stored(names: Iterable[str]) -> None:
 def publish_uploaded_letter(
     *,
     companies: Sequence[Company],
-    data: bytes,
+    data: bytes | IO[bytes],
     name: str,
     subject: str,
     acting_user: User | None,
     request: HttpRequest | None = None,
 ) -> LetterBatch:
     """Publish one PDF to each of ``companies`` (one letter each, so "Tidligere
-    nedlastet?" is per company) and e-mail their users: one e-mail per user."""
+    nedlastet?" is per company) and e-mail their users: one e-mail per user.
+
+    ``data``: the bytes or a file (an upload is read no further than the size limit)."""
     subject = clean_subject(subject)
     companies = list({company.pk: company for company in companies}.values())
     if not companies:

@@ -200,3 +200,16 @@ def test_an_employer_cannot_reach_the_publishing_page(client_a):
 def test_no_email_is_sent_through_smtp_at_once(company_a, employer_a):
     publish([company_a])
     assert mail.outbox == []  # the worker delivers it from the outbox
+
+
+def test_a_pdf_over_the_size_limit_is_refused_without_reading_it_all(company_a, monkeypatch):
+    from trekkportal.letters import services
+
+    monkeypatch.setattr(services, "MAX_LETTER_BYTES", 1000)
+    upload = SimpleUploadedFile("brev.pdf", letter_pdf() + b"%" + b"x" * 5000)
+
+    with pytest.raises(ValidationError) as refusal:
+        publish([company_a], upload)
+
+    assert "større enn" in " ".join(refusal.value.messages)
+    assert not Letter.objects.exists()
