@@ -67,7 +67,7 @@ class LetterBatch(models.Model):
 class Letter(models.Model):
     company = models.ForeignKey(
         "accounts.Company",
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,  # a letter's file must go through the purge
         related_name="letters",
         verbose_name=_("company"),
     )

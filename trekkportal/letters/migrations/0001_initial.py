@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
                 ('first_downloaded_at', models.DateTimeField(blank=True, null=True, verbose_name='first downloaded')),
                 ('starts', models.PositiveIntegerField(default=0, verbose_name='members to start')),
                 ('stops', models.PositiveIntegerField(default=0, verbose_name='members to stop')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='letters', to='accounts.company', verbose_name='company')),
+                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='letters', to='accounts.company', verbose_name='company')),
                 ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='letters', to='letters.letterbatch', verbose_name='batch')),
             ],
             options={
