@@ -105,3 +105,50 @@ def test_staff_publish_a_letter_and_only_that_companys_user_gets_and_downloads_i
     other.get_by_text("Det er ingen brev til denne bedriften.").wait_for()
     assert_accessible(other)
     other.context.close()
+
+
+def test_staff_run_preview_and_publish_a_batch_of_generated_letters(
+    browser, live_server, staff, employer_a, company_a
+):
+    import datetime as dt
+
+    from trekkportal.lib.identity import make_valid_nin
+    from trekkportal.lib.periods import Period
+    from trekkportal.members import services as members
+
+    kari = members.register_member(
+        nin=make_valid_nin(dt.date(1990, 1, 1)), name="Nordmann, Kari", member_no="104233"
+    )
+    members.start_employment(member=kari, company=company_a, from_period=Period(2027, 1))
+
+    page = browser.new_context(base_url=live_server.url, locale="nb-NO").new_page()
+    log_in_as_staff(page, staff)
+    page.goto("/admin/letters/letterbatch/")
+    assert_accessible(page)
+    page.get_by_role("button", name="Lag brev for de nye medlemsendringene").click()
+    page.get_by_text("Brevene skrives nå.").wait_for()
+    run_pending()  # the worker writes the draft
+
+    page.reload()
+    draft = page.get_by_role("row").filter(has_text="Utkast").filter(has_text="Laget fra")
+    draft.get_by_role("link").first.click()
+    page.get_by_role("heading", name="Medlemsendringer i denne bunken").wait_for()
+    assert_accessible(page)
+    changes = page.get_by_role("table").filter(has_text="Nordmann, Kari")
+    assert "104233" in changes.inner_text() and company_a.name in changes.inner_text()
+    with page.expect_download() as preview:
+        page.get_by_role("link", name="Vis PDF-en").first.click()
+    assert Path(preview.value.path()).read_bytes().startswith(b"%PDF-")
+
+    page.get_by_role("button", name="Publiser bunken").click()
+    page.get_by_text("Bunken er publisert.").wait_for()
+    assert_accessible(page)
+    page.context.close()
+
+    employer = browser.new_context(base_url=live_server.url, locale="nb-NO").new_page()
+    log_in(employer, employer_a.email)
+    accept_nda(employer)
+    employer.goto("/brev/")
+    assert letter_rows(employer).count() == 1
+    assert_accessible(employer)
+    employer.context.close()
