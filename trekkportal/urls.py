@@ -3,7 +3,6 @@ from django.urls import include, path
 
 from trekkportal.accounts.admin_security import secure_admin
 from trekkportal.portal.i18n import set_language
-from trekkportal.submissions.template_views import download_template
 
 urlpatterns = [
     # login, logout, activation, forgotten password, NDA, staff TOTP (issue "Accounts")
@@ -13,7 +12,6 @@ urlpatterns = [
     path("", include("trekkportal.portal.urls")),
     path("", include("trekkportal.submissions.urls")),
     path("", include("trekkportal.letters.urls")),
-    path("mal/trekkliste.xlsx", download_template, name="list_template"),
 ]
 
 handler400 = "trekkportal.portal.errors.bad_request"

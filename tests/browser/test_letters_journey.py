@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from django.core import mail
 
-from conftest import PASSWORD
 from tests.browser.axe import assert_accessible
+from tests.fixtures import PASSWORD
 from trekkportal.jobs.worker import run_pending
 from trekkportal.letters.tests.helpers import letter_pdf
 

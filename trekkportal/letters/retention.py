@@ -26,6 +26,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def purge_expired(*, now: dt.datetime | None = None) -> dict[str, dict[str, int]
             failed.append(name)
             continue
         results[name] = counts
-        record("retention.purged", purge=name, **counts)
+        record(AuditAction.RETENTION_PURGED, purge=name, **counts)
     if failed:
         raise PurgeFailed(failed, results)
     return results

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.periods import months_before
 from trekkportal.members.models import MemberChange
@@ -39,7 +40,7 @@ def get_letter_for_user(request: HttpRequest, pk: int) -> Letter:
     expired one alike; logged)."""
     letter = company_letters(request.company).filter(pk=pk).first()
     if letter is None:
-        record("access.refused", request=request, company=request.company, letter=pk)
+        record(AuditAction.ACCESS_REFUSED, request=request, company=request.company, letter=pk)
         raise Http404
     return letter
 

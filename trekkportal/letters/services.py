@@ -28,6 +28,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from trekkportal.accounts.models import Company, CompanyAccess, User
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib import filesafety
 from trekkportal.members.models import MemberChange
@@ -174,7 +175,7 @@ def publish_uploaded_letter(
                 for company, stored in zip(companies, written, strict=True)
             )
             record(
-                "letter.published",
+                AuditAction.LETTER_PUBLISHED,
                 actor=acting_user,
                 company=companies[0] if len(companies) == 1 else None,
                 obj=batch,
@@ -276,7 +277,7 @@ def run_letter_batch(
                 batch_size=2000,
             )
             record(
-                "letter.batch_created",
+                AuditAction.LETTER_BATCH_CREATED,
                 actor=acting_user,
                 obj=batch,
                 letters=len(letters),
@@ -313,7 +314,7 @@ def publish_batch(
     batch.save(update_fields=["state", "published_at", "published_by"])
     letters = list(batch.letters.select_related("company"))
     record(
-        "letter.published",
+        AuditAction.LETTER_PUBLISHED,
         actor=acting_user,
         obj=batch,
         request=request,
@@ -337,7 +338,7 @@ def discard_batch(
         batch.state = LetterBatch.State.DISCARDED
         batch.save(update_fields=["state"])
         record(
-            "letter.batch_discarded",
+            AuditAction.LETTER_BATCH_DISCARDED,
             actor=acting_user,
             obj=batch,
             request=request,
@@ -362,7 +363,7 @@ def download_letter(*, letter: Letter, acting_user: User, request: HttpRequest) 
                 first_downloaded_at=timezone.now()
             )
         record(
-            "letter.downloaded",
+            AuditAction.LETTER_DOWNLOADED,
             actor=acting_user,
             company=request.company,
             obj=letter,
@@ -375,7 +376,7 @@ def open_letter_for_staff(*, letter: Letter, acting_user: User, request: HttpReq
     """Staff preview a letter (drafts too); it does not count as the company's download."""
     handle = default_storage.open(letter.storage_name, "rb")
     record(
-        "letter.previewed",
+        AuditAction.LETTER_PREVIEWED,
         actor=acting_user,
         company=letter.company,
         obj=letter,

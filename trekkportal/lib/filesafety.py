@@ -1,6 +1,6 @@
 """Check an uploaded file before anything is stored or parsed.
 
-Pure functions, no Django (security-tests.md E1-E5, E12-E14):
+Pure functions, no Django (docs/security.md E1-E5, E12-E14):
 
 * ``inspect_file(name, data_or_path)`` tells what a file really is (``FileKind``) or raises
   ``UnsafeFile(code, **params)``. It looks at the content, never trusts the name alone,
@@ -548,7 +548,7 @@ PDF_MAX_INFLATED = 64 * 1024 * 1024  # all of a PDF's compressed streams, inflat
 
 
 def inspect_pdf_content(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
-    """Refuse a PDF with active content (security-tests.md E14) or one that is encrypted.
+    """Refuse a PDF with active content (docs/security.md, E14) or one that is encrypted.
 
     For PDFs the portal serves to others (letters), after ``inspect_file``. Deduction lists
     do not go through it: a list is the legal record, read as text in the parser's sandbox

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from trekkportal.accounts.models import Company, User
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.identity import mask_nin, parse_nin
 from trekkportal.lib.names import name_key
@@ -72,7 +73,7 @@ def register_member(
         dues_percent=dues_percent,
         dues_amount=dues_amount,
     )
-    record("member.registered", actor=acting_user, obj=member)
+    record(AuditAction.MEMBER_REGISTERED, actor=acting_user, obj=member)
     return member
 
 
@@ -120,7 +121,7 @@ def start_employment(
             acting_user=acting_user,
         )
     record(
-        "member.employment_started",
+        AuditAction.MEMBER_EMPLOYMENT_STARTED,
         actor=acting_user,
         company=company,
         obj=member,
@@ -159,7 +160,7 @@ def end_employment(
             acting_user=acting_user,
         )
     record(
-        "member.employment_ended",
+        AuditAction.MEMBER_EMPLOYMENT_ENDED,
         actor=acting_user,
         company=company,
         obj=member,
@@ -200,7 +201,7 @@ def open_layoff(
                 acting_user=acting_user,
             )
         record(
-            "member.laid_off",
+            AuditAction.MEMBER_LAID_OFF,
             actor=acting_user,
             company=company,
             obj=member,
@@ -229,5 +230,5 @@ def resign_member(*, member: Member, resigned: dt.date, acting_user: User | None
                 period=last,
                 acting_user=acting_user,
             )
-    record("member.resigned", actor=acting_user, obj=member, period=last.iso)
+    record(AuditAction.MEMBER_RESIGNED, actor=acting_user, obj=member, period=last.iso)
     return member

@@ -15,7 +15,7 @@ from trekkportal.accounts.services import switch_company
 @require_GET
 @company_required
 def home(request):
-    return redirect("portal:innsending")
+    return redirect("submissions:innsending")
 
 
 @require_GET

@@ -127,7 +127,7 @@ def test_downloaded_turns_ja_for_every_user_of_the_company_not_per_user(
 ):
     from django.test import Client
 
-    from conftest import log_in_client
+    from tests.fixtures import log_in_client
     from trekkportal.accounts.models import CompanyAccess, User
 
     colleague = User.objects.create_user("ola@alfa.example", "a-long-test-passphrase-2026")

@@ -1,4 +1,4 @@
-"""PDFs the portal serves (letters) are refused with active content (security-tests.md
+"""PDFs the portal serves (letters) are refused with active content (docs/security.md,
 E14): scripts, launch actions, forms, embedded files, also hidden in compressed object
 streams or behind ``#xx`` escapes in names; an encrypted PDF or a decompression bomb too.
 Plain PDFs pass. (Lists are parsed in the sandbox instead: parsers/tests/test_security.py.)"""
