@@ -4,7 +4,8 @@
     python3 dev.py start    # install, migrate, load demo data, serve on http://127.0.0.1:8000
     python3 dev.py test     # install and run the whole test suite (pytest arguments pass through)
 
-Also: `python3 dev.py messages` (extract and compile translations), `python3 dev.py lint`.
+Also: `python3 dev.py messages` (extract and compile translations), `python3 dev.py lint`,
+`python3 dev.py typecheck` (mypy).
 Everything is installed into .venv/ beside this file; nothing outside it is touched.
 """
 
@@ -86,7 +87,20 @@ def lint(args: list[str]) -> None:
     run(BIN / "ruff", "format", "--check", ".")
 
 
-COMMANDS = {"start": start, "test": test, "messages": messages, "lint": lint}
+def typecheck(args: list[str]) -> None:
+    """mypy with django-stubs on the files [tool.mypy] names (services, selectors, lib,
+    parsers); arguments go to mypy."""
+    ensure_installed()
+    run(BIN / "mypy", *args)
+
+
+COMMANDS = {
+    "start": start,
+    "test": test,
+    "messages": messages,
+    "lint": lint,
+    "typecheck": typecheck,
+}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

@@ -5,6 +5,8 @@ The management commands, the admin and (later) the back office all call these.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -231,8 +233,9 @@ def deactivate_user(*, user: User, acting_user: User | None = None) -> None:
 def accept_nda(*, request: HttpRequest, version: NdaVersion) -> NdaAcceptance:
     from .nda import NDA_SESSION_KEY
 
+    user = cast(User, request.user)  # the NDA page needs a login
     acceptance, _created = NdaAcceptance.objects.get_or_create(
-        user=request.user, version=version, defaults={"accepted_at": timezone.now()}
+        user=user, version=version, defaults={"accepted_at": timezone.now()}
     )
     request.session[NDA_SESSION_KEY] = version.pk
     record(AuditAction.NDA_ACCEPTED, request=request, obj=acceptance, version=version.version)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
-import sys
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -114,14 +113,14 @@ def submit_list(
             )
             schedule_submission_receipt(submission, file_count=len(written))
             _schedule_parsing(created)
-    except IntegrityError:
+    except IntegrityError as error:
         delete_files(written)
         existing = Submission.objects.filter(
             company=company, idempotency_key=idempotency_key
         ).first()
         if idempotency_key is not None and existing is not None:
             return existing  # the other click of a double click won the race
-        logger.error("submission failed: %s", safe_error(sys.exc_info()[1]))
+        logger.error("submission failed: %s", safe_error(error))
         raise SubmissionFailed from None
     except Exception as error:
         delete_files(written)
@@ -215,7 +214,7 @@ def _store_in_batches(model: type[models.Model], objects: Iterable[models.Model]
     """``bulk_create`` in batches, building each batch only when it is written."""
     iterator = iter(objects)
     while batch := list(itertools.islice(iterator, STORE_BATCH_SIZE)):
-        model.objects.bulk_create(batch, batch_size=STORE_BATCH_SIZE)
+        model._default_manager.bulk_create(batch, batch_size=STORE_BATCH_SIZE)
 
 
 def _line_rows(submitted_file: SubmittedFile, lines: Iterable[Any]) -> Iterator[DeductionLine]:
@@ -225,7 +224,7 @@ def _line_rows(submitted_file: SubmittedFile, lines: Iterable[Any]) -> Iterator[
         period = line.period
         if period not in periods:
             periods[period] = _period_date(period)
-        yield DeductionLine(
+        yield DeductionLine(  # type: ignore[misc]  # positional, in LINE_FIELDS' order
             None,
             file_id,
             line.row,
