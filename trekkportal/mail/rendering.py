@@ -89,5 +89,5 @@ def _render(template_name: str, context: dict[str, Any], *, language: str) -> Re
         subject = render_to_string(f"emails/{template_name}.subject.txt", full)
         text = render_to_string(f"emails/{template_name}.txt", full)
         html = render_to_string(f"emails/{template_name}.html", full)
-    subject = " ".join(subject.split())  # one line: no header injection, no stray breaks
-    return RenderedEmail(subject=subject, text=text.strip() + "\n", html=html)
+    one_line = " ".join(subject.split())  # no header injection, no stray breaks
+    return RenderedEmail(subject=one_line, text=text.strip() + "\n", html=html)
