@@ -20,7 +20,7 @@ from trekkportal.mail.rendering import render_one_time_code
 from .models import User
 
 # The one-time code: 8 characters from RFC 8628's 20 unambiguous consonants, shown as
-# XXXX-XXXX: 20**8 ≈ 2**34.6, well above the 20 bits security-tests.md asks for.
+# XXXX-XXXX: 20**8 ≈ 2**34.6, well above the 20 bits docs/security.md asks for.
 # allauth 65.x does not read ACCOUNT_PASSWORD_RESET_BY_CODE_FORMAT (it looks for
 # "..._CODE_CODE_FORMAT"), so the format is fixed here, and asserted in a test.
 CODE_FORMAT: dict[str, Any] = {"length": 8, "numeric": False, "dashed": True}
@@ -74,7 +74,7 @@ def send_code_email(*, email: str, code: str, purpose: str) -> None:
     """Send a one-time code at once (the user is waiting; codes never go to the outbox).
 
     The SMTP conversation happens on a background thread, so a registered address is
-    answered as fast as an unknown one (security-tests.md A6). A failed send is logged
+    answered as fast as an unknown one (docs/security.md A6). A failed send is logged
     without address or code; the user can ask for a new code.
     """
     message = render_code_email(email=email, code=code, purpose=purpose)

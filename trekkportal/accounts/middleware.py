@@ -1,4 +1,4 @@
-"""Session timeouts and the NDA gate (security-tests.md C4, C5, C6).
+"""Session timeouts and the NDA gate (docs/security.md C4, C5, C6).
 
 SessionTimeoutMiddleware: a session ends after ``SESSION_IDLE_TIMEOUT`` seconds without a
 request, and ``SESSION_COOKIE_AGE`` seconds after login whatever happens (absolute).

@@ -1,7 +1,7 @@
 """The non-disclosure agreement (taushetserklæring): the seed text and the read side.
 
 Every portal page, download and API call needs the current version accepted
-(security-tests.md C6); ``NdaRequiredMiddleware`` and ``company_required`` both ask
+(docs/security.md C6); ``NdaRequiredMiddleware`` and ``company_required`` both ask
 ``nda_accepted(request)``, which costs one query per request at most, and answer with
 ``redirect_to_nda(request)``.
 """

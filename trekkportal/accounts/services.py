@@ -118,7 +118,7 @@ def add_user(
             _("A user with the e-mail address %(email)s already exists."),
             params={"email": address},
         )
-    # Union staff may do everything in the back office (design.md § Who uses it); a staff
+    # Union staff may do everything in the back office (docs/domain.md § Who uses it); a staff
     # flag without permissions would open an admin that shows nothing.
     extra = {"language": language} if language else {}
     user = User.objects.create_user(

@@ -76,7 +76,7 @@ def request_code(request, purpose: str):
         user = form.users[0] if form.users else None
         if user is None:
             # Do the same work as for a known address (minus sending), so the answer
-            # takes about as long (security-tests.md A6).
+            # takes about as long (docs/security.md A6).
             render_code_email(email=email, code=generate_user_code(**CODE_FORMAT), purpose=purpose)
         record(
             AuditAction.CODE_REQUESTED,

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.filesafety import neutralise_cell
-from trekkportal.lib.identity import mask_nin
+from trekkportal.lib.nincrypt import decrypt_nin
 from trekkportal.portal.admin import ReadOnlyAdminMixin
 
 from .models import LINE_FIELDS, DeductionLine, ParseIssue, Submission, SubmittedFile
@@ -203,10 +203,7 @@ class SubmittedFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 submitted_file=submitted_file, row__in=[line.row for line in lines]
             ).order_by("row", "pk"):
                 by_row.setdefault(issue.row, []).append(issue)
-        rows = [
-            (line, mask_nin(line.nin) if line.nin else "", by_row.get(line.row, []))
-            for line in lines
-        ]
+        rows = [(line, line.nin_masked, by_row.get(line.row, [])) for line in lines]
         file_issues = list(
             ParseIssue.objects.filter(submitted_file=submitted_file, row=None).order_by("pk")
         )
@@ -257,10 +254,13 @@ class SubmittedFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 # Every field of a line except the keys and the parser's flags about the identity number.
+# The export is the one place a list's full identity numbers are decrypted (audited); the
+# column is headed by the masked field's name ("national identity number").
 CSV_FIELDS = tuple(
     name
     for name in LINE_FIELDS
-    if name not in {"id", "submitted_file_id", "nin_restored", "nin_uncertain"}
+    if name
+    not in {"id", "submitted_file_id", "nin_encrypted", "nin_hash", "nin_restored", "nin_uncertain"}
 )
 
 
@@ -279,7 +279,7 @@ def _csv_rows(lines, submitted_file):
         yield writer.writerow(
             [
                 line.row,
-                line.nin,
+                decrypt_nin(line.nin_encrypted) if line.nin_encrypted else "",
                 line.birth_date.strftime("%d.%m.%Y") if line.birth_date else "",
                 neutralise_cell(line.name),
                 neutralise_cell(line.employee_no),
@@ -298,7 +298,11 @@ def _csv_amount(value):
     return "" if value is None else number_format(value, 2, use_l10n=True, force_grouping=False)
 
 
-COLUMN_LABELS = {"surname": _("surname"), "first_name": _("first name")}
+COLUMN_LABELS = {
+    "nin": _("national identity number"),
+    "surname": _("surname"),
+    "first_name": _("first name"),
+}
 
 
 def _field_label(field: str) -> str:

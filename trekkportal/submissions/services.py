@@ -26,6 +26,8 @@ from trekkportal.accounts.models import Company, User
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.errors import safe_error
+from trekkportal.lib.identity import mask_nin
+from trekkportal.lib.nincrypt import NinSealer
 from trekkportal.lib.periods import Period
 
 from .display import issue_message
@@ -228,15 +230,19 @@ def _store_in_batches(model: type[models.Model], objects: Iterable[models.Model]
 def _line_rows(submitted_file: SubmittedFile, lines: Iterable[Line]) -> Iterator[DeductionLine]:
     file_id = submitted_file.pk
     periods: dict[str | None, dt.date | None] = {}
+    sealer = NinSealer()
     for line in lines:
         period = line.period
         if period not in periods:
             periods[period] = _period_date(period)
+        nin = line.nin or ""
         yield DeductionLine(  # type: ignore[misc]  # positional, in LINE_FIELDS' order
             None,
             file_id,
             line.row,
-            line.nin or "",
+            sealer.encrypt(nin) if nin else "",
+            sealer.hash(nin) if nin else "",
+            mask_nin(nin) if nin else "",
             line.nin_restored,
             line.nin_uncertain,
             line.birth_date,

@@ -1,4 +1,4 @@
-"""Upload checks: what a file must pass before anything is stored (security-tests.md E).
+"""Upload checks: what a file must pass before anything is stored (docs/security.md E).
 
 The checks themselves live in ``trekkportal.lib.filesafety`` (pure, shared with the
 parser): the content decides what a file is (magic bytes, zip directory of xlsx/ods, OLE2

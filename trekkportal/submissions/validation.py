@@ -33,7 +33,7 @@ def too_large_together() -> str:
 
 
 def check_period(period: Period, *, today: dt.date | None = None) -> None:
-    """Only the current month and the previous 12 may be chosen (design.md § Periods)."""
+    """Only the current month and the previous 12 may be chosen (docs/domain.md § Periods)."""
     choices = selectable_periods(today or timezone.localdate())
     if period > choices[0]:
         raise ValidationError(_("You cannot submit a list for a month that has not started."))

@@ -1,4 +1,4 @@
-"""Company access and the audit trail of account events (security-tests.md D2, D4, F5)."""
+"""Company access and the audit trail of account events (docs/security.md D2, D4, F5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Login, passwords and union staff's second factor (security-tests.md B1-B7, D6)."""
+"""Login, passwords and union staff's second factor (docs/security.md B1-B7, D6)."""
 
 from __future__ import annotations
 

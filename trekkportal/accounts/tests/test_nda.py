@@ -1,4 +1,4 @@
-"""The non-disclosure agreement gate (security-tests.md C6)."""
+"""The non-disclosure agreement gate (docs/security.md C6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sessions and flow (security-tests.md C1-C5, C7)."""
+"""Sessions and flow (docs/security.md C1-C5, C7)."""
 
 from __future__ import annotations
 

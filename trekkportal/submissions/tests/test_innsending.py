@@ -1,4 +1,4 @@
-"""The "Send inn trekkliste" form and its receipt (issue "Innsending"; security-tests.md E)."""
+"""The "Send inn trekkliste" form and its receipt (issue "Innsending"; docs/security.md E)."""
 
 from __future__ import annotations
 
