@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
@@ -118,6 +119,11 @@ class UserAdmin(AccessGrantsThroughServices, DjangoUserAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj else ()
+
+    def user_change_password(self, request, id, form_url=""):
+        """Passwords are set by their owner with a one-time code (``set_password_by_code``),
+        never by staff: Django's "change password" page is closed."""
+        raise PermissionDenied
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from tests.fixtures import PASSWORD
 from trekkportal.accounts import services
 from trekkportal.accounts.models import Company, CompanyAccess, NdaVersion, User
 from trekkportal.audit.actions import AuditAction
@@ -180,6 +181,14 @@ def test_the_e_mail_address_is_not_changed_in_the_admin(staff_client, employer_b
     )
     employer_b.refresh_from_db()
     assert employer_b.email == "per@beta.example"
+
+
+def test_staff_cannot_set_a_users_password_in_the_admin(staff_client, employer_b):
+    url = reverse("admin:auth_user_password_change", args=[employer_b.pk])
+    response = staff_client.post(url, {"password1": "x" * 20, "password2": "x" * 20})
+    assert response.status_code == 403
+    employer_b.refresh_from_db()
+    assert employer_b.check_password(PASSWORD)
 
 
 # NDA -------------------------------------------------------------------------------------
