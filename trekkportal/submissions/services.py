@@ -214,6 +214,10 @@ def record_parse_result(
             rows=row.rows,
             invalid=row.invalid_rows,
         )
+        # Once every file of the submission is finished, its periods are reconciled.
+        from trekkportal.reconciliation.services import file_read
+
+        file_read(submitted_file=row)
     return row
 
 

@@ -1,5 +1,5 @@
 """Records are never deleted, added or edited in the admin: the audit trail, jobs, e-mails,
-submissions and NDA acceptances (one ReadOnlyAdminMixin)."""
+submissions, NDA acceptances, member changes and reconciliations (one ReadOnlyAdminMixin)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from trekkportal.accounts.models import NdaAcceptance
 from trekkportal.audit.models import AuditEvent
 from trekkportal.jobs.models import Job, ScheduledRun
 from trekkportal.mail.models import OutboxMessage, Reminder
+from trekkportal.members.models import MemberChange
 from trekkportal.portal.admin import ReadOnlyAdminMixin
+from trekkportal.reconciliation.models import LineFinding, MissingDeduction, Reconciliation
 from trekkportal.submissions.models import Submission, SubmittedFile
 
 RECORDS = [
@@ -24,6 +26,10 @@ RECORDS = [
     Submission,
     SubmittedFile,
     NdaAcceptance,
+    MemberChange,
+    Reconciliation,
+    MissingDeduction,
+    LineFinding,
 ]
 
 
