@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import connections
@@ -129,30 +129,26 @@ def lines_by_company(*, period: Period, company_id: int | None = None) -> dict[i
     return by_company
 
 
-def known_members(
-    *, period: Period, company_id: int | None = None
-) -> tuple[dict[str, Known], dict[str, Known]]:
-    """The register members the period's lines name (by identity number, and by member
-    number) who are expected at no company in scope, each with the reason they are not
-    expected: (by keyed hash, by member number). Two queries.
+# Identity-number hashes (or member numbers) per look-up query: far below SQLite's limit
+# of 32,766 parameters, and short enough for PostgreSQL to plan as an index look-up each.
+KNOWN_CHUNK = 2000
 
-    Each is a semi-join on the lines and an anti-join on the expected employments (not
-    ``IN … OR IN …`` / ``NOT IN``: PostgreSQL can only run those as hashed sub-plans, which
-    at 100,000 keys outgrow ``work_mem`` and fall back to one scan per member)."""
-    lines = period_lines(period=period, company_id=company_id).order_by()
-    expected = expected_employments(period=period, company_id=company_id).filter(
-        member_id=OuterRef("pk")
-    )
-    annotated = (
-        Member.objects.filter(~Exists(expected))
-        .annotate(
-            employed=Exists(
-                Employment.objects.filter(_covering("", period), member=OuterRef("pk"))
-            ),
-            laid_off=Exists(Layoff.objects.filter(_covering("", period), member=OuterRef("pk"))),
-        )
-        .order_by()
-    )
+
+def known_members(
+    *, period: Period, nin_hashes: Iterable[str] = (), member_nos: Iterable[str] = ()
+) -> tuple[dict[str, Known], dict[str, Known]]:
+    """The register members with these keyed hashes (and member numbers), each with the
+    reason they are not expected: (by keyed hash, by member number).
+
+    Asked only for the lines' numbers that no expected member in scope has — a few per
+    company, not one per member — so it is one query per ``KNOWN_CHUNK`` of those. (A
+    single query joining the lines was tried: the anti-join on the expected employments it
+    needs cost more than the rest of a whole-period run, and PostgreSQL ran its
+    ``NOT IN`` form as a sub-plan per member once 100,000 hashes outgrew ``work_mem``.)"""
+    annotated = Member.objects.annotate(
+        employed=Exists(Employment.objects.filter(_covering("", period), member=OuterRef("pk"))),
+        laid_off=Exists(Layoff.objects.filter(_covering("", period), member=OuterRef("pk"))),
+    ).order_by()
     columns = (
         "pk",
         "nin_hash",
@@ -165,25 +161,16 @@ def known_members(
     )
     by_hash: dict[str, Known] = {}
     by_no: dict[str, Known] = {}
-    for rows, key in (
-        (annotated.filter(nin_hash__in=lines.exclude(nin_hash="").values("nin_hash")), "hash"),
-        (annotated.filter(member_no__in=lines.exclude(member_no="").values("member_no")), "no"),
+    for field, keys, found in (
+        ("nin_hash", sorted(set(nin_hashes)), by_hash),
+        ("member_no", sorted(set(member_nos)), by_no),
     ):
-        for (
-            pk,
-            nin_hash,
-            member_no,
-            joined,
-            resigned,
-            payment,
-            employed,
-            laid_off,
-        ) in rows.values_list(*columns).iterator(chunk_size=5000):
-            known = Known(pk, _reason(period, joined, resigned, payment, employed, laid_off))
-            if key == "hash":
-                by_hash[nin_hash] = known
-            elif member_no:
-                by_no.setdefault(member_no, known)
+        for start in range(0, len(keys), KNOWN_CHUNK):
+            chunk = keys[start : start + KNOWN_CHUNK]
+            rows = annotated.filter(**{f"{field}__in": chunk}).values_list(*columns)
+            for pk, nin_hash, member_no, joined, resigned, payment, employed, laid_off in rows:
+                known = Known(pk, _reason(period, joined, resigned, payment, employed, laid_off))
+                found.setdefault(nin_hash if field == "nin_hash" else member_no, known)
     return by_hash, by_no
 
 
