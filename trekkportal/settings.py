@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "trekkportal.mail",
     "trekkportal.submissions",
     "trekkportal.members",
+    "trekkportal.reconciliation",
     "trekkportal.letters",
 ]
 

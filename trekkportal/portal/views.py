@@ -1,9 +1,10 @@
-"""The employer portal's frame: the tabs, the company switcher and the empty pages that
-later capabilities (submissions, letters, utrukne) fill in."""
+"""The employer portal's frame: the home redirect and the company switcher (the tabs'
+pages are their apps' views: "Brev" is ``letters.views``, "Utrukne" is
+``reconciliation.views``)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -16,13 +17,6 @@ from trekkportal.accounts.services import switch_company
 @company_required
 def home(request):
     return redirect("submissions:innsending")
-
-
-@require_GET
-@company_required
-def utrukne(request):
-    # No reconciliation yet (issue "Utrukne"): nothing can be missing.
-    return render(request, "portal/utrukne.html")
 
 
 @require_POST

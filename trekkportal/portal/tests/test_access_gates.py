@@ -54,6 +54,7 @@ AUDIENCE = {
     "submissions:receipt": EMPLOYER,
     "submissions:innsendte": EMPLOYER,
     "submissions:list_template": EMPLOYER,
+    "reconciliation:answer": EMPLOYER,
     "letters:download": EMPLOYER,
     "admin:login": ADMIN_DOOR,
     "admin:logout": ADMIN_DOOR,
