@@ -9,7 +9,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("brev/", letter_views.brev, name="brev"),
-    # The tab keeps its name; the page is the reconciliation app's.
+    # The tabs keep their names; the pages are the letters and reconciliation apps'.
     path("utrukne/", reconciliation_views.utrukne, name="utrukne"),
     path("bytt-bedrift/", views.switch, name="switch_company"),
 ]

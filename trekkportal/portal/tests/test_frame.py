@@ -152,7 +152,9 @@ def test_the_development_key_is_announced(client_a, settings):
 
 
 def test_the_frame_uses_a_fixed_number_of_queries(client_a, django_assert_max_num_queries):
-    with django_assert_max_num_queries(9):  # the frame's 8 and the empty letter list's count
+    # The frame's 8 (session, user, NDA, acceptance, companies, session save, ...) and the
+    # empty letter list's one count.
+    with django_assert_max_num_queries(9):
         client_a.get(reverse("portal:brev"))
 
 
