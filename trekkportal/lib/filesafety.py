@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, BinaryIO
 
+from trekkportal.lib.identity import mask_nins_in_text
+
 __all__ = [
     "DEFAULT_LIMITS",
     "REFUSAL_MESSAGES",
@@ -534,6 +536,7 @@ def sanitize_filename(name: str, *, max_length: int = 100) -> str:
         if unicodedata.category(ch) not in ("Cf", "Co", "Cs", "Cn")
     )
     name = _SPACES.sub(" ", name).strip(" .")
+    name = mask_nins_in_text(name)  # "Trekk 14037523586.xlsx": shown to staff and in mail
     if _RESERVED.match(name):
         name = "_" + name
     if not name:

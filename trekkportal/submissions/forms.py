@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from trekkportal.lib.identity import mask_nins_in_text
 from trekkportal.lib.periods import Period, selectable_periods
 
 from .services import check_files, check_period
@@ -62,6 +63,15 @@ class SubmissionForm(forms.Form):
         self.fields["contact_email"].widget.attrs["autocomplete"] = "email"
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4())
+
+    def clean_contact_email(self) -> str:
+        value = self.cleaned_data["contact_email"]
+        if mask_nins_in_text(value) != value:
+            # Kept with the submission and shown to staff: no identity number in it.
+            raise ValidationError(
+                _("Use an e-mail address without a national identity number in it.")
+            )
+        return value
 
     def clean_period(self) -> Period:
         value = self.cleaned_data["period"]

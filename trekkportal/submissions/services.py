@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from trekkportal.audit.services import record
 from trekkportal.jobs.worker import safe_error
-from trekkportal.lib.identity import mask_nin
+from trekkportal.lib.identity import mask_nin, mask_nins_in_text
 from trekkportal.lib.nincrypt import NinSealer
 from trekkportal.lib.periods import Period, selectable_periods
 
@@ -126,7 +126,9 @@ def submit_list(
     Raises ValidationError for what the user must fix, SubmissionFailed when storing
     failed (nothing is kept; the user should try again).
     """
-    comment = (comment or "").strip()
+    # A comment is free text: an identity number typed into it is masked before it is
+    # stored, shown on the receipt or read by staff.
+    comment = mask_nins_in_text((comment or "").strip())
     if not files:
         if comment:
             raise ValidationError(
@@ -353,9 +355,9 @@ def _line_rows(submitted_file: SubmittedFile, lines: Iterable[Any]) -> Iterator[
             line.nin_restored,
             line.nin_uncertain,
             line.birth_date,
-            (line.name or "")[:200],
-            (line.employee_no or "")[:50],
-            (line.member_no or "")[:50],
+            _masked(line.name)[:200],
+            _masked(line.employee_no)[:50],
+            _masked(line.member_no)[:50],
             line.base_amount,
             line.amount,
             line.union_amount,
@@ -363,6 +365,14 @@ def _line_rows(submitted_file: SubmittedFile, lines: Iterable[Any]) -> Iterator[
             periods[period],
             line.ok,
         )
+
+
+def _masked(text: str | None) -> str:
+    """A free-text cell kept with a line: an identity number in the name or number column
+    is not kept in plain text (only ten characters or more can hold one)."""
+    if not text:
+        return ""
+    return mask_nins_in_text(text) if len(text) >= 10 else text
 
 
 def _period_date(value: str | None) -> dt.date | None:
@@ -380,7 +390,7 @@ def _issue_row(submitted_file: SubmittedFile, error: Any) -> ParseIssue:
     return ParseIssue(
         submitted_file=submitted_file,
         row=error.row,
-        column=(error.column or "")[:255],
+        column=mask_nins_in_text(error.column or "")[:255],
         code=error.code[:40],
         message=issue_message(error)[:500],
     )

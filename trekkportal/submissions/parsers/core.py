@@ -17,7 +17,7 @@ from itertools import chain
 from typing import Any, BinaryIO
 
 from trekkportal.lib.filesafety import DEFAULT_LIMITS, FileKind, Limits, inspect_file, read_upload
-from trekkportal.lib.identity import InvalidNin, mask_nin, parse_nin
+from trekkportal.lib.identity import InvalidNin, mask_nin, mask_nins_in_text, parse_nin
 from trekkportal.submissions.parsers.headers import HEADER_SEARCH_ROWS, field_for, find_header
 from trekkportal.submissions.parsers.model import (
     AMOUNT,
@@ -65,6 +65,11 @@ _TOTALS = re.compile(
     re.IGNORECASE,
 )
 _EMPTY = ("", None)
+# The most one member can have deducted in a month, and the largest monthly pay a base
+# amount can be (in øre). Anything above is a row problem: an identity number in an
+# amount column reads as 14 billion kroner.
+MAX_LINE_ORE = 100_000_00
+MAX_BASE_ORE = 10_000_000_00
 
 
 def parse(
@@ -133,7 +138,10 @@ def build(table: Table, fmt: str, *, today: dt.date, max_rows: int = MAX_ROWS) -
         return _file_error(fmt, "no_header", rows=HEADER_SEARCH_ROWS)
     header_index, mapping = found
     header = head[header_index]
-    columns = {f: _text(header[i]) for f, i in sorted(mapping.items(), key=lambda x: x[1])}
+    columns = {
+        f: mask_nins_in_text(_text(header[i]))
+        for f, i in sorted(mapping.items(), key=lambda x: x[1])
+    }
     missing = []
     has_name = NAME in mapping or SURNAME in mapping or FIRST_NAME in mapping
     if NIN not in mapping and BIRTH_DATE not in mapping:
@@ -330,7 +338,13 @@ def build(table: Table, fmt: str, *, today: dt.date, max_rows: int = MAX_ROWS) -
             ore = (union_ore or 0) + (club_ore or 0)
         if ore is not None:
             listed_ore += ore
-            if ore <= 0:
+            if ore > MAX_LINE_ORE:
+                # No payroll deducts this from one member in a month: an identity number
+                # in the amount column reads as billions. Not quoted (it may be one).
+                ok = False
+                column = c_amt or columns.get(UNION_AMOUNT) or columns.get(CLUB_AMOUNT)
+                append_error(RowError(row_no, column, "amount_too_large", {}))
+            elif ore <= 0:
                 ok = False
                 column = c_amt or columns.get(UNION_AMOUNT) or columns.get(CLUB_AMOUNT)
                 if ore == 0:
@@ -352,6 +366,10 @@ def build(table: Table, fmt: str, *, today: dt.date, max_rows: int = MAX_ROWS) -
                     ok = False
                     append_error(RowError(row_no, columns[BASE_AMOUNT], "amount_invalid",
                                           {"value": _text(cell)[:20]}))  # fmt: skip
+            if base_ore is not None and base_ore > MAX_BASE_ORE:
+                ok = False
+                append_error(RowError(row_no, columns[BASE_AMOUNT], "base_too_large", {}))
+                base_ore = None
 
         # Period
         period = None
