@@ -28,6 +28,7 @@ from trekkportal.submissions.parsers.model import (
 )
 
 HEADER_SEARCH_ROWS = 30
+MAX_HEADER_CHARS = 120  # a longer cell is a note or data, not a column's name
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
     NIN: (
@@ -157,7 +158,7 @@ def classify_header(text: object) -> tuple[str, int] | None:
        a word from ``IGNORED`` means the column is about something else;
     3. else a compound word ending in a synonym ("Medlemskontingent").
     """
-    if not isinstance(text, str) or not text.strip() or len(text) > 80:
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_HEADER_CHARS:
         return None
     key = normalise_header(text)
     if key in LOOKUP:
@@ -169,7 +170,7 @@ def classify_header(text: object) -> tuple[str, int] | None:
         if bare.endswith(unit) and bare[: -len(unit)] in LOOKUP:
             return LOOKUP[bare[: -len(unit)]], EXACT
     words = header_words(text)
-    if not words or len(words) > 8:
+    if not words or len(words) > 10:
         return None
     joined = "".join(words)
     if joined in LOOKUP:

@@ -51,10 +51,14 @@ def parse_safely(
     memory_mb: int = DEFAULT_MEMORY_MB,
     today: dt.date | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    mappings: dict[str, dict[str, int]] | None = None,
 ) -> ParsedList | ParseFailure:
-    """Check and parse ``path`` in a child process; never raises for a bad file."""
+    """Check and parse ``path`` in a child process; never raises for a bad file.
+
+    ``mappings``: columns the employer chose, by header shape (see ``core.parse``)."""
     request = json.dumps(
         {
+            "mappings": mappings or {},
             "path": os.fspath(path),
             "filename": filename,
             "timeout_s": timeout_s,
@@ -201,7 +205,11 @@ def child_main() -> None:
     today = dt.date.fromisoformat(request["today"]) if request["today"] else None
     try:
         outcome: ParsedList | ParseFailure = parse(
-            request["path"], request["filename"], today=today, limits=Limits(**request["limits"])
+            request["path"],
+            request["filename"],
+            today=today,
+            limits=Limits(**request["limits"]),
+            mappings=request.get("mappings") or None,
         )
     except (UnsafeFile, ParseError) as exc:
         outcome = ParseFailure(exc.code, exc.params)

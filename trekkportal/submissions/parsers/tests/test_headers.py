@@ -72,7 +72,7 @@ HEADERS = [
     ("Stillingsprosent", None),
     ("Merknad", None),
     ("", None),
-    ("x" * 81, None),
+    ("x" * 121, None),
 ]
 
 
