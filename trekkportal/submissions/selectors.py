@@ -18,7 +18,12 @@ RECEIPT_ISSUES = 10
 
 def _with_files(queryset: QuerySet[Submission]) -> QuerySet[Submission]:
     return queryset.prefetch_related(
-        Prefetch("files", queryset=SubmittedFile.objects.order_by("position", "pk"))
+        Prefetch(
+            "files",
+            queryset=SubmittedFile.objects.select_related("column_mapping").order_by(
+                "position", "pk"
+            ),
+        )
     )
 
 
@@ -33,6 +38,27 @@ def get_submission_for_user(request: HttpRequest, pk: int) -> Submission:
         record("access.refused", request=request, company=request.company, submission=pk)
         raise Http404
     return submission
+
+
+def get_submitted_file_for_user(request: HttpRequest, pk: int, file_pk: int) -> SubmittedFile:
+    """A file of the active company's submission ``pk``, or 404 (logged) for any other."""
+    submitted_file = (
+        SubmittedFile.objects.filter(
+            pk=file_pk, submission_id=pk, submission__company=request.company
+        )
+        .select_related("submission__company")
+        .first()
+    )
+    if submitted_file is None:
+        record(
+            "access.refused",
+            request=request,
+            company=request.company,
+            submission=pk,
+            submitted_file=file_pk,
+        )
+        raise Http404
+    return submitted_file
 
 
 def recent_submissions(company, *, today: dt.date | None = None) -> QuerySet[Submission]:

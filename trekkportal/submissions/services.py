@@ -37,7 +37,7 @@ from trekkportal.lib.nincrypt import NinSealer
 from trekkportal.lib.periods import Period, selectable_periods
 
 from .emails import schedule_submission_receipt
-from .models import DeductionLine, ParseIssue, Submission, SubmittedFile
+from .models import ColumnMapping, DeductionLine, ParseIssue, Submission, SubmittedFile
 from .uploads import EMPTY, TOO_LARGE, UploadRefused, inspect_upload, sanitize_filename
 
 logger = logging.getLogger(__name__)
@@ -261,9 +261,11 @@ def record_parse_result(*, submitted_file: SubmittedFile, parsed: Any) -> Submit
             row.rows = row.valid_rows = row.invalid_rows = row.total_amount = None
             row.parse_error = parsed.message(row.original_name, _)[:500]
             row.format, row.columns = "", {}
+            row.preview, row.column_mapping = {}, None
         else:
             lines, errors = parsed.lines, parsed.errors
             row.format, row.columns = parsed.format or "", dict(parsed.columns or {})
+            row.preview, row.column_mapping = _preview_and_mapping(row, parsed)
             if totals.rows == 0 and parsed.file_errors:  # read, but no table in it
                 row.state = SubmittedFile.State.FAILED
                 row.rows, row.valid_rows, row.invalid_rows = 0, 0, 0
@@ -287,6 +289,8 @@ def record_parse_result(*, submitted_file: SubmittedFile, parsed: Any) -> Submit
                 "parsed_at",
                 "format",
                 "columns",
+                "preview",
+                "column_mapping",
             ]
         )
         _store_in_batches(DeductionLine, _line_rows(row, lines))
@@ -300,6 +304,128 @@ def record_parse_result(*, submitted_file: SubmittedFile, parsed: Any) -> Submit
             invalid=row.invalid_rows,
         )
     return row
+
+
+# Problems with the whole file that the employer can solve by saying which column is which.
+MAPPABLE_CODES = ("missing_columns", "no_header")
+
+
+def _preview_and_mapping(row: SubmittedFile, parsed: Any) -> tuple[dict, ColumnMapping | None]:
+    """The first rows to choose columns from (when the parser could not tell them, or read
+    the file with columns chosen before), and the chosen columns it was read with."""
+    meta = parsed.meta or {}
+    mapping = None
+    if meta.get("mapping_shape"):
+        mapping = ColumnMapping.objects.filter(
+            company=row.submission.company, shape=meta["mapping_shape"]
+        ).first()
+    mappable = mapping is not None or any(e.code in MAPPABLE_CODES for e in parsed.file_errors)
+    preview = meta.get("preview") or {}
+    if not mappable or not preview.get("rows") or not meta.get("shape"):
+        return {}, mapping  # nothing under the headers: not a list to choose columns in
+    return {"shape": meta["shape"], **preview}, mapping
+
+
+# The fields an employer can point at a column, in the order the form asks for them.
+MAPPABLE_FIELDS = (
+    "nin",
+    "birth_date",
+    "name",
+    "amount",
+    "surname",
+    "first_name",
+    "union_amount",
+    "club_amount",
+    "base_amount",
+    "period",
+    "employee_no",
+    "member_no",
+)
+
+
+def mapping_problems(columns: dict[str, int], *, width: int) -> list[str]:
+    """Why the columns chosen cannot be used to read a list (empty when they can)."""
+    problems = []
+    if any(f not in MAPPABLE_FIELDS or not 0 <= i < width for f, i in columns.items()):
+        problems.append(_("Choose only columns the file has."))
+    used = [i for i in columns.values()]
+    if len(used) != len(set(used)):
+        problems.append(_("Each column can hold only one thing: choose a column only once."))
+    has_name = bool({"name", "surname", "first_name"} & columns.keys())
+    if "nin" not in columns and not ("birth_date" in columns and has_name):
+        problems.append(
+            _(
+                "Choose the column with the national identity number, or the columns with "
+                "the birth date and the name."
+            )
+        )
+    if not {"amount", "union_amount", "club_amount"} & columns.keys():
+        problems.append(_("Choose the column with the amount deducted."))
+    return problems
+
+
+def choose_columns(
+    *,
+    submitted_file: SubmittedFile,
+    columns: dict[str, int],
+    acting_user: Any,
+    request: HttpRequest | None = None,
+) -> ColumnMapping:
+    """The employer says which column is which for a file the portal could not read by its
+    headers: remembered for the company's lists of the same header shape, and the file is
+    read again with it. Audited. Raises ValidationError when the columns cannot be used."""
+    from .jobs import parse_submitted_file
+
+    with transaction.atomic():
+        row = (
+            SubmittedFile.objects.select_for_update()
+            .select_related("submission__company")
+            .get(pk=submitted_file.pk)
+        )
+        preview = row.preview or {}
+        if not preview.get("shape") or row.state not in (
+            SubmittedFile.State.DONE,
+            SubmittedFile.State.FAILED,
+        ):
+            raise ValidationError(_("The columns of this file cannot be chosen now."))
+        headers = [str(h) for h in preview.get("header", [])]
+        problems = mapping_problems(columns, width=len(headers))
+        if problems:
+            raise ValidationError(problems)
+        company = row.submission.company
+        mapping, _created = ColumnMapping.objects.update_or_create(
+            company=company,
+            shape=preview["shape"],
+            defaults={
+                "headers": headers,
+                "columns": dict(columns),
+                "chosen_by": acting_user,
+                "chosen_at": timezone.now(),
+            },
+        )
+        row.column_mapping = mapping
+        row.state = SubmittedFile.State.RECEIVED
+        row.save(update_fields=["column_mapping", "state"])
+        record(
+            "submission.columns_chosen",
+            actor=acting_user,
+            company=company,
+            obj=row,
+            request=request,
+            columns=dict(columns),
+        )
+        parse_submitted_file.enqueue(submitted_file_id=row.pk)
+    return mapping
+
+
+def company_mappings(company: Any) -> dict[str, dict[str, int]]:
+    """The columns a company chose, by header shape (what the parser takes)."""
+    return {
+        shape: columns
+        for shape, columns in ColumnMapping.objects.filter(company=company).values_list(
+            "shape", "columns"
+        )
+    }
 
 
 STORE_BATCH_SIZE = 2000

@@ -11,14 +11,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trekkportal.accounts.decorators import company_required
 
-from .forms import SubmissionForm
+from . import services
+from .forms import ColumnMappingForm, SubmissionForm
 from .selectors import (
     RECEIPT_ISSUES,
     get_submission_for_user,
+    get_submitted_file_for_user,
     recent_submissions,
     with_first_issues,
 )
@@ -135,17 +137,59 @@ def _too_large(request):
 @company_required
 def receipt(request, pk: int):
     submission = with_first_issues(get_submission_for_user(request, pk))
+    return _render_receipt(request, submission)
+
+
+@require_POST
+@company_required
+def choose_columns(request, pk: int, file_pk: int):
+    """The receipt's "which column is which" form for one file (works without JS)."""
+    submitted_file = get_submitted_file_for_user(request, pk, file_pk)
+    form = ColumnMappingForm(submitted_file, request.POST)
+    if form.is_valid():
+        try:
+            services.choose_columns(
+                submitted_file=submitted_file,
+                columns=form.cleaned_data["columns"],
+                acting_user=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Thank you. We are reading %(name)s again with the columns you chose.")
+                % {"name": submitted_file.original_name},
+            )
+            return redirect("submissions:receipt", pk=pk)
+    submission = with_first_issues(get_submission_for_user(request, pk))
+    return _render_receipt(request, submission, forms={submitted_file.pk: form}, status=400)
+
+
+def _render_receipt(request, submission, *, forms=None, status=200):
+    """The receipt: facts, each file's state, problems, and for a file whose columns could
+    not be told from its headers, the form to choose them."""
+    forms = forms or {}
     period_name = submission.period_value.long_name(get_language() or settings.LANGUAGE_CODE)
-    pending = any(not file.is_finished for file in submission.files.all())
+    files = list(submission.files.all())
+    for file in files:
+        file.mapping_form = (
+            forms.get(file.pk) or ColumnMappingForm(file)
+            if file.preview and file.is_finished
+            else None
+        )
     return render(
         request,
         "submissions/receipt.html",
         {
             "submission": submission,
+            "files": files,
             "period_name": period_name,
-            "pending": pending,
+            "pending": any(not file.is_finished for file in files),
             "issue_limit": RECEIPT_ISSUES,
         },
+        status=status,
     )
 
 

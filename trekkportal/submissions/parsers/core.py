@@ -247,7 +247,9 @@ def build(
         missing.append(AMOUNT)
     meta = {**table.meta, "header_row": table.first_row + header_index}
     if chosen_shape is not None:
-        meta["mapping_shape"] = chosen_shape
+        # Read with the employer's columns: they may want to choose again.
+        meta["mapping_shape"] = meta["shape"] = chosen_shape
+        meta["preview"] = preview(head, header_index)
     if missing:
         result = _file_error(fmt, "missing_columns", fields=missing)
         meta["shape"] = row_shape(header)
