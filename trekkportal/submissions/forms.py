@@ -55,6 +55,10 @@ class SubmissionForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    is_correction = forms.BooleanField(
+        label=_("This list corrects a list sent earlier for the same period"),
+        required=False,
+    )
     idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):

@@ -34,6 +34,10 @@ class Submission(models.Model):
     )
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now, db_index=True)
     idempotency_key = models.UUIDField(_("form key"), null=True, blank=True, editable=False)
+    # The employer said this list corrects one sent earlier for the same period.
+    is_correction = models.BooleanField(_("correction"), default=False)
+    # The receipt e-mail goes out once every file has been read (or found unreadable).
+    receipt_sent_at = models.DateTimeField(_("receipt sent"), null=True, blank=True)
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]

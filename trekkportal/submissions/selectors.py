@@ -93,3 +93,21 @@ def with_first_issues(submission: Submission, *, limit: int = RECEIPT_ISSUES) ->
         ),
     )
     return submission
+
+
+def earlier_submissions_by_period(company, *, today: dt.date | None = None) -> dict[str, str]:
+    """Period ("YYYY-MM") -> the date ("dd.mm.yyyy") of the company's latest submission for
+    it, over the periods the form offers (one query): what the form shows before a second
+    list for a month is sent."""
+    start = last_twelve_months_start(today or timezone.localdate())
+    latest: dict[str, str] = {}
+    rows = (
+        Submission.objects.filter(company=company, period__gte=start.replace(day=1))
+        .order_by("period", "-submitted_at")
+        .values_list("period", "submitted_at")
+    )
+    for period, submitted_at in rows:
+        key = f"{period:%Y-%m}"
+        if key not in latest:
+            latest[key] = f"{timezone.localtime(submitted_at):%d.%m.%Y}"
+    return latest

@@ -118,6 +118,7 @@ def submit_list(
     acting_user: Any,
     idempotency_key: uuid.UUID | None = None,
     request: HttpRequest | None = None,
+    is_correction: bool = False,
 ) -> Submission:
     """Store a submission: its files byte for byte, then its rows in one transaction.
 
@@ -156,6 +157,7 @@ def submit_list(
                 comment=comment,
                 submitted_by=acting_user,
                 idempotency_key=idempotency_key,
+                is_correction=is_correction,
             )
             created = SubmittedFile.objects.bulk_create(
                 SubmittedFile(
@@ -178,9 +180,9 @@ def submit_list(
                 period=period.mmyy,
                 files=len(written),
                 bytes=sum(f.size for f in written),
+                **({"correction": True} if is_correction else {}),
             )
-            schedule_submission_receipt(submission, file_count=len(written))
-            _schedule_parsing(created)
+            _schedule_parsing(created)  # the receipt e-mail follows once they are read
     except IntegrityError:
         _delete_files(written)
         existing = Submission.objects.filter(
@@ -303,7 +305,32 @@ def record_parse_result(*, submitted_file: SubmittedFile, parsed: Any) -> Submit
             rows=row.rows,
             invalid=row.invalid_rows,
         )
+        _send_receipt_when_read(row.submission_id)
     return row
+
+
+def _send_receipt_when_read(submission_id: int) -> None:
+    """Queue the receipt e-mail when every file of the submission is read or found
+    unreadable, once (the submission row is locked: two workers finishing its last two
+    files at the same moment queue one receipt)."""
+    submission = (
+        Submission.objects.select_for_update()
+        .select_related("company", "submitted_by")
+        .get(pk=submission_id)
+    )
+    if submission.receipt_sent_at is not None:
+        return
+    states = list(submission.files.values_list("state", flat=True))
+    finished = (SubmittedFile.State.DONE, SubmittedFile.State.FAILED)
+    if not states or any(state not in finished for state in states):
+        return
+    schedule_submission_receipt(
+        submission,
+        file_count=len(states),
+        read_count=sum(1 for state in states if state == SubmittedFile.State.DONE),
+    )
+    submission.receipt_sent_at = timezone.now()
+    submission.save(update_fields=["receipt_sent_at"])
 
 
 # Problems with the whole file that the employer can solve by saying which column is which.

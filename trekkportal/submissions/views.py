@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -14,11 +15,13 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trekkportal.accounts.decorators import company_required
+from trekkportal.lib.periods import Period
 
 from . import services
 from .forms import ColumnMappingForm, SubmissionForm
 from .selectors import (
     RECEIPT_ISSUES,
+    earlier_submissions_by_period,
     get_submission_for_user,
     get_submitted_file_for_user,
     recent_submissions,
@@ -69,6 +72,7 @@ def _innsending(request):
                     acting_user=request.user,
                     idempotency_key=data["idempotency_key"],
                     request=request,
+                    is_correction=data["is_correction"],
                 )
             except ValidationError as error:
                 form.add_error("files", error)
@@ -83,7 +87,9 @@ def _innsending(request):
     else:
         form = _new_form(request)
         status = 200
-    return render(request, "submissions/innsending.html", _form_context(form), status=status)
+    return render(
+        request, "submissions/innsending.html", _form_context(request, form), status=status
+    )
 
 
 # The company a form was opened for, by its idempotency key: the active company lives in
@@ -109,9 +115,10 @@ def _opened_for_active_company(request) -> bool:
     return opened_for is None or opened_for == request.company.pk
 
 
-def _form_context(form):
+def _form_context(request, form):
     return {
         "form": form,
+        "earlier": _earlier(request),
         "accept_pdf": settings.SUBMISSION_ACCEPT_PDF,
         "max_file_size": format_size(settings.SUBMISSION_MAX_FILE_SIZE),
         "max_total_size": format_size(settings.SUBMISSION_MAX_TOTAL_SIZE),
@@ -123,6 +130,16 @@ def _form_context(form):
     }
 
 
+def _earlier(request) -> list[dict[str, str]]:
+    """The periods the company has sent a list for, with the date: the form asks whether
+    a second list for one of them is a correction."""
+    language = get_language() or settings.LANGUAGE_CODE
+    return [
+        {"period": iso, "name": Period.parse(iso).long_name(language), "date": date}
+        for iso, date in sorted(earlier_submissions_by_period(request.company).items())[::-1]
+    ]
+
+
 def _too_large(request):
     form = _new_form(request)
     messages.error(
@@ -130,7 +147,7 @@ def _too_large(request):
         _("The files are larger than %(limit)s together. Send them in several submissions.")
         % {"limit": format_size(settings.SUBMISSION_MAX_TOTAL_SIZE)},
     )
-    return render(request, "submissions/innsending.html", _form_context(form), status=413)
+    return render(request, "submissions/innsending.html", _form_context(request, form), status=413)
 
 
 @require_GET
@@ -138,6 +155,32 @@ def _too_large(request):
 def receipt(request, pk: int):
     submission = with_first_issues(get_submission_for_user(request, pk))
     return _render_receipt(request, submission)
+
+
+@require_GET
+@company_required
+def receipt_status(request, pk: int):
+    """The receipt's progress as JSON, for the script that updates it without a reload.
+    States and counts only: no names, no identity numbers."""
+    submission = get_submission_for_user(request, pk)
+    files = list(submission.files.all())
+    response = JsonResponse(
+        {
+            "finished": all(file.is_finished for file in files),
+            "files": [
+                {
+                    "id": file.pk,
+                    "state": file.state,
+                    "label": str(file.get_state_display()),
+                    "rows": file.rows,
+                    "invalid": file.invalid_rows,
+                }
+                for file in files
+            ],
+        }
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST

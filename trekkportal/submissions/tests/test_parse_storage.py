@@ -290,7 +290,7 @@ def test_the_receipt_offers_a_refresh_while_the_file_is_being_read(client_a, emp
     html = client_a.get(receipt_url(file)).content.decode()
 
     assert "Leses inn" in html
-    assert f'<a href="{receipt_url(file)}">Oppdater</a>' in html
+    assert f'<a href="{receipt_url(file)}" data-refresh>Oppdater</a>' in html
 
 
 def test_the_receipt_uses_a_fixed_number_of_queries(
