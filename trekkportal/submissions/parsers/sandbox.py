@@ -28,6 +28,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from trekkportal.lib.filesafety import DEFAULT_LIMITS, Limits, UnsafeFile
 from trekkportal.submissions.parsers.model import (
     Line,
@@ -91,8 +93,8 @@ def parse_safely(
     if child.returncode != 0 or not out:
         return _death(child.returncode, err)
     try:
-        return decode(json.loads(out))
-    except (ValueError, TypeError, KeyError, IndexError):
+        return decode(orjson.loads(out))
+    except (ValueError, TypeError, KeyError, IndexError):  # orjson.JSONDecodeError too
         return ParseFailure("crashed")
 
 
@@ -108,6 +110,12 @@ def _death(returncode: int, err: bytes) -> ParseFailure:
 
 
 # --- the wire format (JSON) --------------------------------------------------------------
+#
+# The lines go as columns (14 arrays of one value per line), not as 100,000 small arrays:
+# fewer objects to build on each side, and orjson writes the tuples and dates directly.
+
+LINE_WIDTH = len(Line._fields)
+_BIRTH = Line._fields.index("listed_birth_date")
 
 
 def encode(outcome: ParsedList | ParseFailure) -> dict[str, Any]:
@@ -120,25 +128,38 @@ def encode(outcome: ParsedList | ParseFailure) -> dict[str, Any]:
         "meta": outcome.meta,
         "totals": [t.rows, t.valid, t.invalid, t.amount_ore, t.declared_ore],
         "errors": [[e.row, e.column, e.code, e.params] for e in outcome.errors],
-        "lines": [
-            [*line[:12], line[12].isoformat() if line[12] else None, line[13]]
-            for line in outcome.lines
-        ],
+        "count": len(outcome.lines),
+        "lines": [list(column) for column in zip(*outcome.lines, strict=True)]
+        if outcome.lines
+        else [],
     }
+
+
+def dumps(outcome: ParsedList | ParseFailure) -> bytes:
+    """The child's answer: orjson (dates as ISO strings, tuples as arrays)."""
+    return orjson.dumps(encode(outcome))
 
 
 def decode(data: dict[str, Any]) -> ParsedList | ParseFailure:
     if "failure" in data:
         return ParseFailure(str(data["failure"]), _params(data.get("params")))
-    new_line = tuple.__new__
-    fromiso = dt.date.fromisoformat
-    lines = []
-    for item in data["lines"]:
-        if len(item) != 14:
-            raise ValueError("line")
-        if item[12] is not None:
-            item[12] = fromiso(item[12])
-        lines.append(new_line(Line, item))
+    columns = data["lines"]
+    count = int(data.get("count", 0))
+    if count and (len(columns) != LINE_WIDTH or any(len(c) != count for c in columns)):
+        raise ValueError("lines")
+    if count:
+        dates: dict[str, dt.date] = {}
+        births = columns[_BIRTH]
+        for index, value in enumerate(births):
+            if value is not None:
+                date = dates.get(value)
+                if date is None:
+                    date = dates[value] = dt.date.fromisoformat(value)
+                births[index] = date
+        new_line = tuple.__new__
+        lines = [new_line(Line, values) for values in zip(*columns, strict=True)]
+    else:
+        lines = []
     rows, valid, invalid, amount_ore, declared_ore = data["totals"]
     return ParsedList(
         format=str(data["format"]),
@@ -220,10 +241,10 @@ def child_main() -> None:
     except BaseException:
         outcome = ParseFailure("crashed")
     try:
-        payload = json.dumps(encode(outcome), ensure_ascii=False, separators=(",", ":"))
+        payload = dumps(outcome)
     except MemoryError:
-        payload = json.dumps(encode(ParseFailure("memory")))
-    sys.stdout.buffer.write(payload.encode())
+        payload = dumps(ParseFailure("memory"))
+    sys.stdout.buffer.write(payload)
     sys.stdout.flush()
 
 
