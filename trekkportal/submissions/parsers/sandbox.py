@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 from dataclasses import asdict
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -129,10 +130,39 @@ def encode(outcome: ParsedList | ParseFailure) -> dict[str, Any]:
         "totals": [t.rows, t.valid, t.invalid, t.amount_ore, t.declared_ore],
         "errors": [[e.row, e.column, e.code, e.params] for e in outcome.errors],
         "count": len(outcome.lines),
-        "lines": [list(column) for column in zip(*outcome.lines, strict=True)]
+        "lines": [_pack(tuple(map(itemgetter(i), outcome.lines))) for i in range(LINE_WIDTH)]
         if outcome.lines
         else [],
     }
+
+
+def _pack(column: tuple[Any, ...]) -> Any:
+    """A column as an array, or ``{"same": value}`` when every line has the same value
+    (flags, the period, a column the list does not have): most of a list's columns."""
+    first = column[0]
+    if column.count(first) == len(column) and (first is None or type(first) in (bool, str)):
+        return {"same": first}
+    if type(first) is str:
+        try:
+            joined = _SEP.join(column)  # a TypeError when not every value is text
+        except TypeError:
+            return column
+        if joined.count(_SEP) == len(column) - 1:  # no value holds the separator itself
+            return {"joined": joined}
+    return column
+
+
+# Text columns (identity numbers, names, numbers) travel as one string each: writing and
+# reading one long string is far cheaper than 100,000 short ones.
+_SEP = "\u241f"  # SYMBOL FOR UNIT SEPARATOR: not in payroll data, not escaped in JSON
+
+
+def _unpack(column: Any, count: int) -> list[Any]:
+    if isinstance(column, dict):
+        if "joined" in column:
+            return str(column["joined"]).split(_SEP)
+        return [column["same"]] * count
+    return column
 
 
 def dumps(outcome: ParsedList | ParseFailure) -> bytes:
@@ -143,8 +173,8 @@ def dumps(outcome: ParsedList | ParseFailure) -> bytes:
 def decode(data: dict[str, Any]) -> ParsedList | ParseFailure:
     if "failure" in data:
         return ParseFailure(str(data["failure"]), _params(data.get("params")))
-    columns = data["lines"]
     count = int(data.get("count", 0))
+    columns = [_unpack(column, count) for column in data["lines"]]
     if count and (len(columns) != LINE_WIDTH or any(len(c) != count for c in columns)):
         raise ValueError("lines")
     if count:
