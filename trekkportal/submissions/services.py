@@ -15,7 +15,7 @@ import itertools
 import logging
 import sys
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -32,10 +32,10 @@ from django.utils.translation import gettext as _
 
 from trekkportal.audit.services import record
 from trekkportal.jobs.worker import safe_error
-from trekkportal.lib.identity import mask_nin, mask_nins_in_text
-from trekkportal.lib.nincrypt import NinSealer
+from trekkportal.lib.identity import mask_nins_in_text
 from trekkportal.lib.periods import Period, selectable_periods
 
+from .bulk import insert_lines
 from .emails import schedule_submission_receipt
 from .models import ColumnMapping, DeductionLine, ParseIssue, Submission, SubmittedFile
 from .uploads import EMPTY, TOO_LARGE, UploadRefused, inspect_upload, sanitize_filename
@@ -295,7 +295,7 @@ def record_parse_result(*, submitted_file: SubmittedFile, parsed: Any) -> Submit
                 "column_mapping",
             ]
         )
-        _store_in_batches(DeductionLine, _line_rows(row, lines))
+        insert_lines(row.pk, lines)
         _store_in_batches(ParseIssue, (_issue_row(row, error) for error in errors))
         record(
             "submission.file_parsed",
@@ -314,7 +314,7 @@ def _send_receipt_when_read(submission_id: int) -> None:
     unreadable, once (the submission row is locked: two workers finishing its last two
     files at the same moment queue one receipt)."""
     submission = (
-        Submission.objects.select_for_update()
+        Submission.objects.select_for_update(of=("self",))
         .select_related("company", "submitted_by")
         .get(pk=submission_id)
     )
@@ -463,80 +463,6 @@ def _store_in_batches(model: type[models.Model], objects: Iterable[models.Model]
     iterator = iter(objects)
     while batch := list(itertools.islice(iterator, STORE_BATCH_SIZE)):
         model.objects.bulk_create(batch, batch_size=STORE_BATCH_SIZE)
-
-
-# DeductionLine's concrete fields in model order: lines are built with positional
-# arguments, the fast path of Model.__init__ (a test holds this equal to the model).
-LINE_FIELDS = (
-    "id",
-    "submitted_file_id",
-    "row",
-    "nin_encrypted",
-    "nin_hash",
-    "nin_masked",
-    "nin_restored",
-    "nin_uncertain",
-    "birth_date",
-    "name",
-    "employee_no",
-    "member_no",
-    "base_amount",
-    "amount",
-    "union_amount",
-    "club_amount",
-    "period",
-    "valid",
-)
-
-
-def _line_rows(submitted_file: SubmittedFile, lines: Iterable[Any]) -> Iterator[DeductionLine]:
-    file_id = submitted_file.pk
-    periods: dict[str | None, dt.date | None] = {}
-    sealer = NinSealer()
-    for line in lines:
-        period = line.period
-        if period not in periods:
-            periods[period] = _period_date(period)
-        nin = line.nin or ""
-        yield DeductionLine(
-            None,
-            file_id,
-            line.row,
-            sealer.encrypt(nin) if nin else "",
-            sealer.hash(nin) if nin else "",
-            mask_nin(nin) if nin else "",
-            line.nin_restored,
-            line.nin_uncertain,
-            line.birth_date,
-            _masked(line.name)[:200],
-            _masked(line.employee_no)[:50],
-            _masked(line.member_no)[:50],
-            line.base_amount,
-            line.amount,
-            line.union_amount,
-            line.club_amount,
-            periods[period],
-            line.ok,
-        )
-
-
-def _masked(text: str | None) -> str:
-    """A free-text cell kept with a line: an identity number in the name or number column
-    is not kept in plain text (only ten characters or more can hold one)."""
-    if not text:
-        return ""
-    return mask_nins_in_text(text) if len(text) >= 10 else text
-
-
-def _period_date(value: str | None) -> dt.date | None:
-    """The parser's "YYYY-MM" as the first day of the month."""
-    if not value:
-        return None
-    try:
-        year, month = value.split("-")[:2]
-        return dt.date(int(year), int(month), 1)
-    except ValueError:
-        return None
 
 
 def _issue_row(submitted_file: SubmittedFile, error: Any) -> ParseIssue:
