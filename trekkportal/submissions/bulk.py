@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import connection
 
-from trekkportal.lib.identity import InvalidNin, mask_nin, mask_nins_in_text, parse_nin
+from trekkportal.lib.identity import classic_birth_date, mask_nin, mask_nins_in_text
 from trekkportal.lib.nincrypt import NinSealer
 from trekkportal.submissions.parsers.values import NIN_CHUNKS, format_ore
 
@@ -107,9 +107,9 @@ def _text(value: str | None, limit: int) -> str:
 
 
 def _birth_date(nin: str, cache: dict[str, dt.date | None]) -> dt.date | None:
-    """``parse_nin(nin).birth_date``, looked up by what it depends on: the date digits, the
-    individual number's century range and whether k1 follows the old rule (a 2032-rule
-    number has no birth date in it). 100,000 numbers share a few thousand keys."""
+    """``parse_nin(nin).birth_date`` for a number the parser found valid, looked up by what
+    it depends on: the date digits, the individual number's century range and whether k1
+    follows the old rule (a 2032-rule number has no birth date in it)."""
     individual = nin[6:9]
     ind = int(individual)
     century = "0" if ind <= 499 else "1" if ind <= 749 else "2" if ind <= 899 else "3"
@@ -118,11 +118,7 @@ def _birth_date(nin: str, cache: dict[str, dt.date | None]) -> dt.date | None:
     try:
         return cache[key]
     except KeyError:
-        try:
-            birth = parse_nin(nin).birth_date
-        except InvalidNin:
-            birth = None
-        cache[key] = birth
+        birth = cache[key] = classic_birth_date(nin) if key[-1] == "1" else None
         return birth
 
 
