@@ -18,9 +18,9 @@ from typing import Any
 
 from django.db import connection
 
-from trekkportal.lib.identity import classic_birth_date, mask_nin, mask_nins_in_text
+from trekkportal.lib.identity import classic_birth_date, mask_nins_in_text
 from trekkportal.lib.nincrypt import NinSealer
-from trekkportal.submissions.parsers.values import NIN_CHUNKS, format_ore
+from trekkportal.submissions.parsers.values import NIN_CHUNKS
 
 from .models import DeductionLine
 
@@ -60,7 +60,7 @@ def insert_lines(submitted_file_id: int, lines: Iterable[Any]) -> int:
 
 def line_values(submitted_file_id: int, lines: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
     """One tuple per line in ``LINE_COLUMNS`` order, as the database stores it: amounts as
-    decimal text ("612.50"), dates as dates, identity numbers sealed, hashed and masked,
+    kroner (612.5), dates as dates, identity numbers sealed, hashed and masked,
     free text cut to its column and masked where it could hold an identity number."""
     sealer = NinSealer()
     encrypt, keyed_hash = sealer.encrypt, sealer.hash
@@ -72,7 +72,8 @@ def line_values(submitted_file_id: int, lines: Iterable[Any]) -> Iterator[tuple[
         if period not in periods:
             periods[period] = _period_date(period)
         if nin:
-            sealed, hashed, masked = encrypt(nin), keyed_hash(nin), mask_nin(nin)
+            # The parser keeps only valid, 11-digit numbers: mask_nin's result, directly.
+            sealed, hashed, masked = encrypt(nin), keyed_hash(nin), nin[:6] + "*****"
             birth = listed_birth if listed_birth is not None else _birth_date(nin, births)
         else:
             sealed = hashed = masked = ""
@@ -86,35 +87,39 @@ def line_values(submitted_file_id: int, lines: Iterable[Any]) -> Iterator[tuple[
             restored,
             uncertain,
             birth,
-            _text(name, 200),
-            _text(employee_no, 50),
-            _text(member_no, 50),
-            None if base_ore is None else format_ore(base_ore),
-            None if amount_ore is None else format_ore(amount_ore),
-            None if union_ore is None else format_ore(union_ore),
-            None if club_ore is None else format_ore(club_ore),
+            (name if len(name) < 10 else _masked(name))[:200],
+            employee_no if len(employee_no) < 10 else _masked(employee_no)[:50],
+            member_no if len(member_no) < 10 else _masked(member_no)[:50],
+            # Whole øre as kroner: n / 100 is the double nearest the exact amount and its
+            # repr has at most two decimals, which both databases read back exactly.
+            None if base_ore is None else base_ore / 100,
+            None if amount_ore is None else amount_ore / 100,
+            None if union_ore is None else union_ore / 100,
+            None if club_ore is None else club_ore / 100,
             periods[period],
             ok,
         )
 
 
-def _text(value: str | None, limit: int) -> str:
-    """A free-text cell kept with a line: only ten characters or more can hold an identity
-    number, and none is kept in plain text."""
-    if not value:
-        return ""
-    return (mask_nins_in_text(value) if len(value) >= 10 else value)[:limit]
+def _masked(text: str) -> str:
+    """A free-text cell of ten characters or more (so it could hold an identity number):
+    none is kept in plain text."""
+    return mask_nins_in_text(text)
+
+
+# The century range of the individual number (000-499, 500-749, 750-899, 900-999) by its
+# first two digits.
+_CENTURY_RANGE = {
+    f"{n:02d}": "0" if n < 50 else "1" if n < 75 else "2" if n < 90 else "3" for n in range(100)
+}
 
 
 def _birth_date(nin: str, cache: dict[str, dt.date | None]) -> dt.date | None:
     """``parse_nin(nin).birth_date`` for a number the parser found valid, looked up by what
     it depends on: the date digits, the individual number's century range and whether k1
     follows the old rule (a 2032-rule number has no birth date in it)."""
-    individual = nin[6:9]
-    ind = int(individual)
-    century = "0" if ind <= 499 else "1" if ind <= 749 else "2" if ind <= 899 else "3"
-    packed = _T0[nin[:3]] + _T1[nin[3:6]] + _T2[individual] + _T3[nin[9:]]
-    key = f"{nin[:6]}{century}{(packed & 0xFFF) % 11 == 0:d}"
+    packed = _T0[nin[:3]] + _T1[nin[3:6]] + _T2[nin[6:9]] + _T3[nin[9:]]
+    key = nin[:6] + _CENTURY_RANGE[nin[6:8]] + ("1" if (packed & 0xFFF) % 11 == 0 else "0")
     try:
         return cache[key]
     except KeyError:
