@@ -1,4 +1,4 @@
-"""From "Send inn" to a finished receipt, on the path the worker runs (design.md §
+"""From "Send inn" to a finished receipt, on the path the worker runs (docs/architecture.md §
 Performance budget: <= 4 s for 100,000 rows, <= 300 ms for 500 rows after the upload is
 stored).
 

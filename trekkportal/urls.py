@@ -3,7 +3,6 @@ from django.urls import include, path
 
 from trekkportal.accounts.admin_security import secure_admin
 from trekkportal.portal.i18n import set_language
-from trekkportal.submissions.template_views import download_template
 
 urlpatterns = [
     # login, logout, activation, forgotten password, NDA, staff TOTP (issue "Accounts")
@@ -12,7 +11,7 @@ urlpatterns = [
     path("admin/", secure_admin(admin.site).urls),
     path("", include("trekkportal.portal.urls")),
     path("", include("trekkportal.submissions.urls")),
-    path("mal/trekkliste.xlsx", download_template, name="list_template"),
+    path("", include("trekkportal.reconciliation.urls")),
 ]
 
 handler400 = "trekkportal.portal.errors.bad_request"

@@ -90,7 +90,7 @@ def submission_receipt(
     url = (
         settings.SITE_URL + reverse("submissions:receipt", args=[submission_id])
         if submission_id is not None
-        else _portal_url("portal:innsendte")
+        else _portal_url("submissions:innsendte")
     )
     return _send(
         "submission_receipt",
@@ -141,7 +141,7 @@ def missing_list_reminder(
         company=company,
         to=to,
         period=period,
-        context={"deadline": deadline, "url": _portal_url("portal:innsending")},
+        context={"deadline": deadline, "url": _portal_url("submissions:innsending")},
     )
 
 

@@ -6,8 +6,8 @@ from trekkportal.accounts.selectors import get_active_company, get_companies
 from trekkportal.lib.nincrypt import keys_are_derived
 
 TABS = [
-    ("portal:innsending", _("Submission")),
-    ("portal:innsendte", _("Lists submitted in the last year")),
+    ("submissions:innsending", _("Submission")),
+    ("submissions:innsendte", _("Lists submitted in the last year")),
     ("portal:brev", _("Letters from the union")),
     ("portal:utrukne", _("Missing deductions")),
 ]

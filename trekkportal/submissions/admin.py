@@ -20,13 +20,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.filesafety import neutralise_cell
 from trekkportal.lib.nincrypt import decrypt_nin
 
-from .models import ColumnMapping, DeductionLine, ParseIssue, Submission, SubmittedFile
+from .models import LINE_FIELDS, ColumnMapping, DeductionLine, ParseIssue, Submission, SubmittedFile
 from .selectors import get_submitted_file_for_staff
-from .services import download_file
+from .storage import download_file
 
 LINES_PER_PAGE = 100
 
@@ -263,7 +264,7 @@ class SubmittedFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             ParseIssue.objects.filter(submitted_file=submitted_file, row=None).order_by("pk")
         )
         record(
-            "submission.lines_viewed",
+            AuditAction.SUBMISSION_LINES_VIEWED,
             actor=request.user,
             company=submitted_file.submission.company,
             obj=submitted_file,
@@ -288,7 +289,7 @@ class SubmittedFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not self.has_view_permission(request, submitted_file):
             raise PermissionDenied
         record(
-            "submission.lines_exported",
+            AuditAction.SUBMISSION_LINES_EXPORTED,
             actor=request.user,
             company=submitted_file.submission.company,
             obj=submitted_file,
@@ -310,21 +311,14 @@ class SubmittedFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return response
 
 
-# The export is the one place a list's full identity numbers are decrypted (audited);
-# the column is headed by the identity-number field's name.
-CSV_FIELDS = (
-    "row",
-    "nin_masked",
-    "birth_date",
-    "name",
-    "employee_no",
-    "member_no",
-    "base_amount",
-    "amount",
-    "union_amount",
-    "club_amount",
-    "period",
-    "valid",
+# Every field of a line except the keys and the parser's flags about the identity number.
+# The export is the one place a list's full identity numbers are decrypted (audited); the
+# column is headed by the masked field's name ("national identity number").
+CSV_FIELDS = tuple(
+    name
+    for name in LINE_FIELDS
+    if name
+    not in {"id", "submitted_file_id", "nin_encrypted", "nin_hash", "nin_restored", "nin_uncertain"}
 )
 
 

@@ -22,28 +22,10 @@ from trekkportal.lib.identity import classic_birth_date, mask_nins_in_text
 from trekkportal.lib.nincrypt import NinSealer
 from trekkportal.submissions.parsers.values import NIN_CHUNKS
 
-from .models import DeductionLine
+from .models import LINE_FIELDS, DeductionLine
 
 # The columns written, in this order (``id`` is the database's).
-LINE_COLUMNS = (
-    "submitted_file_id",
-    "row",
-    "nin_encrypted",
-    "nin_hash",
-    "nin_masked",
-    "nin_restored",
-    "nin_uncertain",
-    "birth_date",
-    "name",
-    "employee_no",
-    "member_no",
-    "base_amount",
-    "amount",
-    "union_amount",
-    "club_amount",
-    "period",
-    "valid",
-)
+LINE_COLUMNS = LINE_FIELDS[1:]
 BATCH = 5000
 _T0, _T1, _T2, _T3 = NIN_CHUNKS
 

@@ -1,5 +1,5 @@
 """The receipt e-mail for a submission. It names the company, the period and the number
-of files (read and not read), never a member (design.md § Notifications).
+of files (read and not read), never a member (docs/domain.md § Notifications).
 
 The receipt is queued through the e-mail outbox (``trekkportal.mail.emails.
 submission_receipt``) in the transaction that records the last of the submission's files

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from trekkportal.lib.identity import mask_nins_in_text
 from trekkportal.lib.periods import Period, selectable_periods
 
-from .services import check_files, check_period, mapping_problems
+from .services import mapping_problems
+from .validation import check_files, check_period
 
 
 class MultipleFileInput(forms.FileInput):

@@ -252,3 +252,28 @@ class ParseIssue(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+# DeductionLine's concrete fields in model order, the one list of them: the parse result is
+# written as plain rows in this order (``submissions.bulk``), and the staff's CSV export
+# shows them. A test holds it equal to the model.
+LINE_FIELDS = (
+    "id",
+    "submitted_file_id",
+    "row",
+    "nin_encrypted",
+    "nin_hash",
+    "nin_masked",
+    "nin_restored",
+    "nin_uncertain",
+    "birth_date",
+    "name",
+    "employee_no",
+    "member_no",
+    "base_amount",
+    "amount",
+    "union_amount",
+    "club_amount",
+    "period",
+    "valid",
+)

@@ -8,6 +8,7 @@ from django.db.models import F, Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.periods import last_twelve_months_start
 
@@ -35,7 +36,7 @@ def get_submission_for_user(request: HttpRequest, pk: int) -> Submission:
         .first()
     )
     if submission is None:
-        record("access.refused", request=request, company=request.company, submission=pk)
+        record(AuditAction.ACCESS_REFUSED, request=request, company=request.company, submission=pk)
         raise Http404
     return submission
 
@@ -51,7 +52,7 @@ def get_submitted_file_for_user(request: HttpRequest, pk: int, file_pk: int) -> 
     )
     if submitted_file is None:
         record(
-            "access.refused",
+            AuditAction.ACCESS_REFUSED,
             request=request,
             company=request.company,
             submission=pk,

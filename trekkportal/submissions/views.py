@@ -11,13 +11,14 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trekkportal.accounts.decorators import company_required
 from trekkportal.lib.periods import Period
+from trekkportal.portal.body_limit import limit_request_body
 
 from . import services
+from .display import format_size
 from .forms import ColumnMappingForm, SubmissionForm
 from .selectors import (
     RECEIPT_ISSUES,
@@ -27,26 +28,28 @@ from .selectors import (
     recent_submissions,
     with_first_issues,
 )
-from .services import SubmissionFailed, format_size, submit_list
+from .services import SubmissionFailed, submit_list
+from .validation import too_large_together
 
 PAGE_SIZE = 25
 # Room for the form's other fields and the multipart framing around the files.
 BODY_MARGIN = 1024 * 1024
 
 
-@csrf_exempt  # checked below, after the body size (reading the token reads the body)
+def _too_large(request):
+    form = _new_form(request)
+    messages.error(request, too_large_together())
+    return render(request, "submissions/innsending.html", _form_context(request, form), status=413)
+
+
+def _body_limit() -> int:
+    return settings.SUBMISSION_MAX_TOTAL_SIZE + BODY_MARGIN
+
+
 @require_http_methods(["GET", "POST"])
 @company_required
+@limit_request_body(_body_limit, too_large=company_required(_too_large))
 def innsending(request):
-    if request.method == "POST":
-        length = request.META.get("CONTENT_LENGTH") or "0"
-        if not length.isdigit() or int(length) > settings.SUBMISSION_MAX_TOTAL_SIZE + BODY_MARGIN:
-            return _too_large(request)
-    return _innsending(request)
-
-
-@csrf_protect
-def _innsending(request):
     if request.method == "POST":
         if not _opened_for_active_company(request):
             messages.error(
@@ -58,7 +61,7 @@ def _innsending(request):
                 )
                 % {"name": request.company.name},
             )
-            return redirect("portal:innsending")
+            return redirect("submissions:innsending")
         form = SubmissionForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
@@ -140,16 +143,6 @@ def _earlier(request) -> list[dict[str, str]]:
     ]
 
 
-def _too_large(request):
-    form = _new_form(request)
-    messages.error(
-        request,
-        _("The files are larger than %(limit)s together. Send them in several submissions.")
-        % {"limit": format_size(settings.SUBMISSION_MAX_TOTAL_SIZE)},
-    )
-    return render(request, "submissions/innsending.html", _form_context(request, form), status=413)
-
-
 @require_GET
 @company_required
 def receipt(request, pk: int):
@@ -183,8 +176,8 @@ def receipt_status(request, pk: int):
     return response
 
 
+@company_required  # first: refused without a company before the method is looked at
 @require_POST
-@company_required
 def choose_columns(request, pk: int, file_pk: int):
     """The receipt's "which column is which" form for one file (works without JS)."""
     submitted_file = get_submitted_file_for_user(request, pk, file_pk)

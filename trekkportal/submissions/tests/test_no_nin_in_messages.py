@@ -71,7 +71,7 @@ def everything_shown(client_a, staff_client, submission: Submission) -> str:
     """The employer's receipt and history and the union staff's admin pages."""
     pages = [
         client_a.get(reverse("submissions:receipt", args=[submission.pk])),
-        client_a.get(reverse("portal:innsendte")),
+        client_a.get(reverse("submissions:innsendte")),
         staff_client.get(reverse("admin:submissions_submission_changelist")),
         staff_client.get(reverse("admin:submissions_submission_change", args=[submission.pk])),
         staff_client.get(reverse("admin:submissions_submittedfile_changelist")),
@@ -95,7 +95,7 @@ def test_no_identity_number_in_any_column_or_field_is_shown_or_stored(
     client_a, staff_client, company_a
 ):
     response = client_a.post(
-        reverse("portal:innsending"),
+        reverse("submissions:innsending"),
         {
             "contact_email": "kari@alfa.example",
             "period": Period.of(dt.date.today()).iso,
@@ -163,7 +163,7 @@ def test_a_total_that_is_an_identity_number_is_masked_in_its_problem():
 
 def test_an_e_mail_address_holding_an_identity_number_is_refused(client_a):
     response = client_a.post(
-        reverse("portal:innsending"),
+        reverse("submissions:innsending"),
         {
             "contact_email": f"{NINS['nin']}@alfa.example",
             "period": Period.of(dt.date.today()).iso,

@@ -161,7 +161,7 @@ def test_the_receipt_page_says_when_the_receipt_will_be_sent(client_a, company_a
 
 def test_the_form_shows_when_a_list_for_a_period_was_sent(client_a, company_a, employer_a):
     submit(company_a, employer_a)
-    html = client_a.get(reverse("portal:innsending")).content.decode()
+    html = client_a.get(reverse("submissions:innsending")).content.decode()
     sent_on = dt.date.today().strftime("%d.%m.%Y")
     assert "Lister du allerede har sendt:" in html
     assert f"sendt {sent_on}" in html
@@ -171,20 +171,23 @@ def test_the_form_shows_when_a_list_for_a_period_was_sent(client_a, company_a, e
 
 
 def test_a_company_without_earlier_lists_is_not_asked(client_a):
-    html = client_a.get(reverse("portal:innsending")).content.decode()
+    html = client_a.get(reverse("submissions:innsending")).content.decode()
     assert "earlier-submissions" not in html
     assert "rettelse" not in html
 
 
 def test_another_companys_lists_are_not_shown(client_b, company_a, employer_a):
     submit(company_a, employer_a)
-    assert "earlier-submissions" not in client_b.get(reverse("portal:innsending")).content.decode()
+    assert (
+        "earlier-submissions"
+        not in client_b.get(reverse("submissions:innsending")).content.decode()
+    )
 
 
 def test_a_correction_is_stored_and_marked_in_the_history(client_a, company_a, employer_a):
     submit(company_a, employer_a)
     response = client_a.post(
-        reverse("portal:innsending"),
+        reverse("submissions:innsending"),
         {
             "contact_email": employer_a.email,
             "period": THIS_MONTH.iso,
@@ -195,7 +198,7 @@ def test_a_correction_is_stored_and_marked_in_the_history(client_a, company_a, e
     assert response.status_code == 302
     corrected = Submission.objects.get(files__original_name="rettet.csv")
     assert corrected.is_correction
-    html = client_a.get(reverse("portal:innsendte")).content.decode()
+    html = client_a.get(reverse("submissions:innsendte")).content.decode()
     assert html.count("Rettelse") == 1
 
 
