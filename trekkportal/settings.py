@@ -40,6 +40,10 @@ CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
 
 UNION_NAME = env.str("UNION_NAME", default="Industri Energi")
 UNION_CONTACT_EMAIL = env.str("UNION_CONTACT_EMAIL", default="trekk@example.org")
+# The union's contact details in the portal's footer (and on generated letters).
+UNION_ADDRESS = env.str("UNION_ADDRESS", default="Postboks 2700 St. Hanshaugen, 0131 Oslo")
+UNION_PHONE = env.str("UNION_PHONE", default="+47 22 00 00 00")
+UNION_EMAIL = env.str("UNION_EMAIL", default=UNION_CONTACT_EMAIL)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
