@@ -29,6 +29,7 @@ from .selectors import (
     with_first_issues,
 )
 from .services import SubmissionFailed, submit_list
+from .uploads import sanitize_filename
 from .validation import too_large_together
 
 PAGE_SIZE = 25
@@ -87,12 +88,14 @@ def innsending(request):
             else:
                 return redirect("submissions:receipt", pk=submission.pk)
         status = 503 if form.non_field_errors() else 400
+        # A browser cannot be given chosen files back: say which ones to add again.
+        dropped = [sanitize_filename(f.name) for f in request.FILES.getlist("files")]
     else:
+        dropped = []
         form = _new_form(request)
         status = 200
-    return render(
-        request, "submissions/innsending.html", _form_context(request, form), status=status
-    )
+    context = {**_form_context(request, form), "dropped_files": dropped}
+    return render(request, "submissions/innsending.html", context, status=status)
 
 
 # The company a form was opened for, by its idempotency key: the active company lives in
@@ -124,6 +127,11 @@ def _form_context(request, form):
         "earlier": _earlier(request),
         "accept_pdf": settings.SUBMISSION_ACCEPT_PDF,
         "max_file_size": format_size(settings.SUBMISSION_MAX_FILE_SIZE),
+        "limits": {
+            "files": settings.SUBMISSION_MAX_FILES,
+            "file_bytes": settings.SUBMISSION_MAX_FILE_SIZE,
+            "total_bytes": settings.SUBMISSION_MAX_TOTAL_SIZE,
+        },
         "max_total_size": format_size(settings.SUBMISSION_MAX_TOTAL_SIZE),
         "accept": ",".join(
             f".{ext}"

@@ -473,3 +473,22 @@ def test_the_slower_of_two_simultaneous_posts_returns_the_first_submission(
     assert len(stored_files(settings)) == 1  # the slower request's file was removed
     run_pending()
     assert OutboxMessage.objects.count() == 1
+
+
+def test_a_form_error_says_which_files_to_add_again(client_a):
+    response = post(
+        client_a, [upload("oktober.csv", CSV), upload("tillegg.xlsx", xlsx())], period=""
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "legg dem til på nytt før du sender" in html
+    assert "oktober.csv, tillegg.xlsx" in html
+    assert not Submission.objects.exists()
+
+
+def test_the_form_gives_its_script_the_limits_to_check_before_uploading(client_a, settings):
+    html = client_a.get(URL).content.decode()
+    assert f'data-max-file-bytes="{settings.SUBMISSION_MAX_FILE_SIZE}"' in html
+    assert f'data-max-total-bytes="{settings.SUBMISSION_MAX_TOTAL_SIZE}"' in html
+    assert f'data-max-files="{settings.SUBMISSION_MAX_FILES}"' in html
+    assert 'data-accept=".xlsx,.xls,.ods,.csv,.txt' in html
