@@ -22,7 +22,11 @@ TAB_OF = {
 def portal(request):
     context = {
         "union_name": settings.UNION_NAME,
-        "union_address": settings.UNION_ADDRESS,
+        "union_address_lines": [
+            line.strip()
+            for line in settings.UNION_ADDRESS.replace("\n", "|").split("|")
+            if line.strip()
+        ],
         "union_phone": settings.UNION_PHONE,
         "union_email": settings.UNION_EMAIL,
         "insecure_secret_key": settings.SECRET_KEY == settings.DEVELOPMENT_SECRET_KEY,
