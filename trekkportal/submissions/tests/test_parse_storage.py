@@ -281,8 +281,8 @@ def test_the_receipt_lists_the_first_ten_problems(client_a, employer_a, company_
 
     assert "Feil i liste.csv" in html
     assert html.count("er negativt.") == 10
-    assert '<td class="num">11</td>' in html  # rows 2..11
-    assert '<td class="num">12</td>' not in html
+    assert '<td class="num" data-label="Rad">11</td>' in html  # rows 2..11
+    assert '<td class="num" data-label="Rad">12</td>' not in html
     assert "De første 10 feilene vi fant" in html
 
 
