@@ -16,7 +16,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, BinaryIO, cast
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -56,7 +56,7 @@ def check_letter_pdf(*, name: str, data: bytes | IO[bytes]) -> bytes:
     forms, embedded files, encryption), and it must open as a PDF with at least one page.
     """
     limits = filesafety.Limits(max_bytes=MAX_LETTER_BYTES)
-    raw = filesafety.read_upload(data, max_bytes=MAX_LETTER_BYTES)
+    raw = filesafety.read_upload(cast("bytes | BinaryIO", data), max_bytes=MAX_LETTER_BYTES)
     try:
         if filesafety.inspect_file(name, raw, limits=limits) is not filesafety.FileKind.PDF:
             raise filesafety.UnsafeFile(
@@ -365,7 +365,7 @@ def download_letter(*, letter: Letter, acting_user: User, request: HttpRequest) 
         record(
             AuditAction.LETTER_DOWNLOADED,
             actor=acting_user,
-            company=request.company,
+            company=letter.company,
             obj=letter,
             request=request,
         )
