@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from django.db import connections
 from django.db.models import Count, Exists, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
+from trekkportal.accounts.decorators import CompanyRequest
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.periods import Period
@@ -282,7 +283,7 @@ def answered_missing_deductions(company) -> QuerySet[MissingDeduction]:
     )
 
 
-def get_missing_deduction_for_user(request: HttpRequest, pk: int) -> MissingDeduction:
+def get_missing_deduction_for_user(request: CompanyRequest, pk: int) -> MissingDeduction:
     """The active company's utrukket, or 404 (another company's too: logged)."""
     missing = (
         MissingDeduction.objects.filter(company=request.company, pk=pk)
@@ -349,7 +350,7 @@ def period_totals() -> Iterator[dict]:
         )
         .order_by("-period")
     )
-    states = defaultdict(dict)
+    states: defaultdict[dt.date, dict[str, int]] = defaultdict(dict)
     for period, state, count in (
         MissingDeduction.objects.values_list("period", "state")
         .annotate(count=Count("pk"))
