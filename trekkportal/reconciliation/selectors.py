@@ -133,36 +133,58 @@ def lines_by_company(*, period: Period, company_id: int | None = None) -> dict[i
 def known_members(
     *, period: Period, company_id: int | None = None
 ) -> tuple[dict[str, Known], dict[str, Known]]:
-    """The register members the period's lines name (by identity number or member number)
-    who are expected at no company in scope, each with the reason they are not expected:
-    (by keyed hash, by member number). One query."""
-    lines = period_lines(period=period, company_id=company_id)
-    expected_ids = expected_employments(period=period, company_id=company_id).values("member_id")
-    rows = (
-        Member.objects.filter(
-            Q(nin_hash__in=lines.exclude(nin_hash="").values("nin_hash"))
-            | Q(member_no__in=lines.exclude(member_no="").values("member_no"))
-        )
-        .exclude(pk__in=expected_ids)
+    """The register members the period's lines name (by identity number, and by member
+    number) who are expected at no company in scope, each with the reason they are not
+    expected: (by keyed hash, by member number). Two queries.
+
+    Each is a semi-join on the lines and an anti-join on the expected employments (not
+    ``IN … OR IN …`` / ``NOT IN``: PostgreSQL can only run those as hashed sub-plans, which
+    at 100,000 keys outgrow ``work_mem`` and fall back to one scan per member)."""
+    lines = period_lines(period=period, company_id=company_id).order_by()
+    expected = expected_employments(period=period, company_id=company_id).filter(
+        member_id=OuterRef("pk")
+    )
+    annotated = (
+        Member.objects.filter(~Exists(expected))
         .annotate(
             employed=Exists(
                 Employment.objects.filter(_covering("", period), member=OuterRef("pk"))
             ),
             laid_off=Exists(Layoff.objects.filter(_covering("", period), member=OuterRef("pk"))),
         )
-        .values_list(
-            "pk", "nin_hash", "member_no", "joined", "resigned", "payment", "employed", "laid_off"
-        )
+        .order_by()
+    )
+    columns = (
+        "pk",
+        "nin_hash",
+        "member_no",
+        "joined",
+        "resigned",
+        "payment",
+        "employed",
+        "laid_off",
     )
     by_hash: dict[str, Known] = {}
     by_no: dict[str, Known] = {}
-    for pk, nin_hash, member_no, joined, resigned, payment, employed, laid_off in rows.iterator(
-        chunk_size=5000
+    for rows, key in (
+        (annotated.filter(nin_hash__in=lines.exclude(nin_hash="").values("nin_hash")), "hash"),
+        (annotated.filter(member_no__in=lines.exclude(member_no="").values("member_no")), "no"),
     ):
-        known = Known(pk, _reason(period, joined, resigned, payment, employed, laid_off))
-        by_hash[nin_hash] = known
-        if member_no:
-            by_no.setdefault(member_no, known)
+        for (
+            pk,
+            nin_hash,
+            member_no,
+            joined,
+            resigned,
+            payment,
+            employed,
+            laid_off,
+        ) in rows.values_list(*columns).iterator(chunk_size=5000):
+            known = Known(pk, _reason(period, joined, resigned, payment, employed, laid_off))
+            if key == "hash":
+                by_hash[nin_hash] = known
+            elif member_no:
+                by_no.setdefault(member_no, known)
     return by_hash, by_no
 
 

@@ -11,8 +11,10 @@ no utrukne from half a period.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -30,7 +32,7 @@ from trekkportal.members import services as members
 from trekkportal.members.models import MemberChange
 from trekkportal.submissions.models import DeductionLine, SubmittedFile
 
-from . import selectors
+from . import bulk, selectors
 from .matching import Expected, Known, Result, reconcile_lines
 from .models import FilePeriod, LineFinding, MissingDeduction, Reconciliation
 
@@ -90,33 +92,10 @@ def reconcile(
         state = selectors.list_state(period=period, company_id=company_id)
         if not state.companies:
             return summary
-        expected = selectors.expected_members(period=period, company_id=company_id)
-        lines = selectors.lines_by_company(period=period, company_id=company_id)
-        found_by_hash, found_by_no = selectors.known_members(period=period, company_id=company_id)
-        # In a whole-period run a member expected at one company and listed by another is
-        # "registered at another company": the expected sets already say where.
-        expected_owner: dict[str, dict[int, Expected]] = defaultdict(dict)
-        owner_by_no: dict[str, dict[int, Expected]] = defaultdict(dict)
-        if company_id is None:
-            for owner, members_ in expected.items():
-                for member in members_:
-                    expected_owner[member.nin_hash][owner] = member
-                    if member.member_no:
-                        owner_by_no[member.member_no][owner] = member
-
-        results: dict[int, Result] = {}
-        held: dict[int, list[tuple[str, str]]] = {}
-        for cid in sorted(state.companies):
-            if cid in state.unfinished:
-                held[cid] = state.unfinished[cid]
-                continue
-            results[cid] = reconcile_lines(
-                expected.get(cid, ()),
-                lines.get(cid, ()),
-                _KnownFor(cid, found_by_hash, expected_owner),
-                _KnownFor(cid, found_by_no, owner_by_no),
-            )
-
+        # The reads and the matching allocate a few hundred thousand small tuples and
+        # create no reference cycles: the cyclic garbage collector would only slow them.
+        with _gc_paused():
+            results, held = _read_and_match(period, company_id, state)
         rows = _save_reconciliations(period=period, results=results, held=held, now=now)
         changes = _save_missing(period=period, rows=rows, results=results, now=now)
         _save_findings(rows=rows, results=results)
@@ -152,9 +131,72 @@ def reconcile(
     return summary
 
 
+def _read_and_match(
+    period: Period, company_id: int | None, state: selectors.ListState
+) -> tuple[dict[int, Result], dict[int, list[tuple[str, str]]]]:
+    expected = selectors.expected_members(period=period, company_id=company_id)
+    lines = selectors.lines_by_company(period=period, company_id=company_id)
+    found_by_hash, found_by_no = selectors.known_members(period=period, company_id=company_id)
+    # In a whole-period run a member expected at one company and listed by another is
+    # "registered at another company": the expected sets already say where.
+    expected_owner: dict[str, dict[int, Expected]] = defaultdict(dict)
+    owner_by_no: dict[str, dict[int, Expected]] = defaultdict(dict)
+    if company_id is None:
+        for owner, members_ in expected.items():
+            for member in members_:
+                expected_owner[member.nin_hash][owner] = member
+                if member.member_no:
+                    owner_by_no[member.member_no][owner] = member
+
+    results: dict[int, Result] = {}
+    held: dict[int, list[tuple[str, str]]] = {}
+    for cid in sorted(state.companies):
+        if cid in state.unfinished:
+            held[cid] = state.unfinished[cid]
+            continue
+        results[cid] = reconcile_lines(
+            expected.get(cid, ()),
+            lines.get(cid, ()),
+            _KnownFor(cid, found_by_hash, expected_owner),
+            _KnownFor(cid, found_by_no, owner_by_no),
+        )
+
+    return results, held
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _held_back_because(files: list[tuple[str, str]]) -> str:
     labels = {**dict(SubmittedFile.State.choices), selectors.NO_VALID_ROWS: _("no valid rows")}
     return "; ".join(f"{name}: {labels.get(state, state)}" for name, state in files)[:1000]
+
+
+_RECONCILIATION_FIGURES = [
+    "expected",
+    "deducted",
+    "missing",
+    "unmatched",
+    "flagged",
+    "lines",
+    "reconciled_at",
+]
+_RECONCILIATION_COLUMNS = [
+    "company_id",
+    "period",
+    "state",
+    "held_back_because",
+    *_RECONCILIATION_FIGURES,
+    "updated_at",
+]
 
 
 def _save_reconciliations(
@@ -163,32 +205,33 @@ def _save_reconciliations(
     results: dict[int, Result],
     held: dict[int, list[tuple[str, str]]],
     now: dt.datetime,
-) -> dict[int, Reconciliation]:
-    """Upsert one row per company (this also locks it: a concurrent run of the same
-    company and period waits here until this one commits)."""
+) -> dict[int, int]:
+    """Upsert one row per company; returns company id -> reconciliation id. (The upsert
+    also locks the rows: a concurrent run of the same company and period waits here until
+    this one commits.) A held-back company keeps its last figures."""
     first = period.first_day
     reconciled = [
-        Reconciliation(
-            company_id=cid,
-            period=first,
-            state=Reconciliation.State.RECONCILED,
-            held_back_because="",
-            expected=result.expected,
-            deducted=len(result.deducted),
-            missing=len(result.missing),
-            unmatched=result.unmatched,
-            flagged=result.flagged,
-            lines=result.lines,
-            reconciled_at=now,
-            updated_at=now,
+        (
+            cid,
+            first,
+            Reconciliation.State.RECONCILED,
+            "",
+            result.expected,
+            len(result.deducted),
+            len(result.missing),
+            result.unmatched,
+            result.flagged,
+            result.lines,
+            now,
+            now,
         )
         for cid, result in results.items()
     ]
     held_rows = [
-        Reconciliation(
-            company_id=cid,
-            period=first,
-            state=(
+        (
+            cid,
+            first,
+            (
                 Reconciliation.State.HELD_BACK
                 if any(
                     state in (SubmittedFile.State.FAILED, selectors.NO_VALID_ROWS)
@@ -196,44 +239,37 @@ def _save_reconciliations(
                 )
                 else Reconciliation.State.WAITING
             ),
-            held_back_because=_held_back_because(files),
-            updated_at=now,
+            _held_back_because(files),
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            None,
+            now,
         )
         for cid, files in held.items()
     ]
-    unique = ["company", "period"]
-    Reconciliation.objects.bulk_create(
+    unique = ["company_id", "period"]
+    bulk.upsert(
+        Reconciliation,
+        _RECONCILIATION_COLUMNS,
         reconciled,
-        batch_size=BATCH,
-        update_conflicts=True,
-        unique_fields=unique,
-        update_fields=[
-            "state",
-            "held_back_because",
-            "expected",
-            "deducted",
-            "missing",
-            "unmatched",
-            "flagged",
-            "lines",
-            "reconciled_at",
-            "updated_at",
-        ],
+        unique=unique,
+        update=["state", "held_back_because", *_RECONCILIATION_FIGURES, "updated_at"],
     )
-    Reconciliation.objects.bulk_create(
+    bulk.upsert(
+        Reconciliation,
+        _RECONCILIATION_COLUMNS,
         held_rows,
-        batch_size=BATCH,
-        update_conflicts=True,
-        unique_fields=unique,
-        update_fields=["state", "held_back_because", "updated_at"],
+        unique=unique,
+        update=["state", "held_back_because", "updated_at"],
     )
-    rows = {row.company_id: row for row in reconciled + held_rows}
-    if any(row.pk is None for row in rows.values()):  # a database that returns no ids
-        for pk, cid in Reconciliation.objects.filter(
-            period=first, company_id__in=list(rows)
-        ).values_list("pk", "company_id"):
-            rows[cid].pk = pk
-    return rows
+    ids = Reconciliation.objects.filter(period=first)
+    if len(results) + len(held) == 1:
+        ids = ids.filter(company_id=next(iter([*results, *held])))
+    return {cid: pk for cid, pk in ids.values_list("company_id", "pk")}
 
 
 @dataclass
@@ -245,7 +281,7 @@ class _Changes:
 def _save_missing(
     *,
     period: Period,
-    rows: dict[int, Reconciliation],
+    rows: dict[int, int],
     results: dict[int, Result],
     now: dt.datetime,
 ) -> _Changes:
@@ -263,7 +299,7 @@ def _save_missing(
     ):
         current[cid][member] = (pk, state, status)
     states = MissingDeduction.State
-    create: list[MissingDeduction] = []
+    create: list[tuple] = []
     updates: dict[tuple[str, str], list[int]] = defaultdict(list)
     for cid, result in results.items():
         known = current.get(cid, {})
@@ -272,13 +308,7 @@ def _save_missing(
             row = known.get(member)
             if row is None:
                 create.append(
-                    MissingDeduction(
-                        reconciliation_id=rows[cid].pk,
-                        company_id=cid,
-                        period=period.first_day,
-                        member_id=member,
-                        created_at=now,
-                    )
+                    (rows[cid], cid, period.first_day, member, states.OPEN, now, "", "", "")
                 )
                 changes.new_by_company[cid] = changes.new_by_company.get(cid, 0) + 1
             elif row[1] == states.RESOLVED:
@@ -291,7 +321,21 @@ def _save_missing(
             elif not status:
                 updates[("resolve", MissingDeduction.Resolution.NOT_EXPECTED)].append(pk)
             # answered and no longer expected: the answer's own effect (laid off, left)
-    MissingDeduction.objects.bulk_create(create, batch_size=BATCH)
+    bulk.insert(
+        MissingDeduction,
+        [
+            "reconciliation_id",
+            "company_id",
+            "period",
+            "member_id",
+            "state",
+            "created_at",
+            "status",
+            "comment",
+            "resolution",
+        ],
+        create,
+    )
     for (what, value), pks in updates.items():
         for start in range(0, len(pks), BATCH):
             chunk = MissingDeduction.objects.filter(pk__in=pks[start : start + BATCH])
@@ -303,27 +347,28 @@ def _save_missing(
     return changes
 
 
-def _save_findings(*, rows: dict[int, Reconciliation], results: dict[int, Result]) -> None:
+def _save_findings(*, rows: dict[int, int], results: dict[int, Result]) -> None:
     """Staff findings are derived: replaced whole by every run of the company."""
     if not results:
         return
-    ids = [rows[cid].pk for cid in results]
+    ids = [rows[cid] for cid in results]
     for start in range(0, len(ids), BATCH):
         LineFinding.objects.filter(reconciliation_id__in=ids[start : start + BATCH]).delete()
-    LineFinding.objects.bulk_create(
+    bulk.insert(
+        LineFinding,
+        ["reconciliation_id", "line_id", "kind", "reason", "member_id", "expected_amount"],
         (
-            LineFinding(
-                reconciliation_id=rows[cid].pk,
-                line_id=finding.line_id,
-                kind=finding.kind,
-                reason=finding.reason,
-                member_id=finding.member_id,
-                expected_amount=finding.expected_amount,
+            (
+                rows[cid],
+                finding.line_id,
+                finding.kind,
+                finding.reason,
+                finding.member_id,
+                finding.expected_amount,
             )
             for cid, result in results.items()
             for finding in result.findings
         ),
-        batch_size=BATCH,
     )
 
 
