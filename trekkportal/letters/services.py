@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from trekkportal.accounts.decorators import CompanyRequest
 from trekkportal.accounts.models import Company, CompanyAccess, User
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
@@ -353,7 +354,7 @@ def discard_batch(
 # --- downloads ---------------------------------------------------------------------------
 
 
-def download_letter(*, letter: Letter, acting_user: User, request: HttpRequest) -> Any:
+def download_letter(*, letter: Letter, acting_user: User, request: CompanyRequest) -> Any:
     """Open a letter for a user of its company: the first download turns "Tidligere
     nedlastet?" to "Ja" for the whole company. Audited."""
     handle = default_storage.open(letter.storage_name, "rb")

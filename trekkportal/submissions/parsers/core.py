@@ -167,7 +167,7 @@ def preview(head: Sequence[Sequence[Any]], header_index: int) -> dict[str, Any]:
     header = cells(head[header_index])
     while header and not header[-1]:
         header.pop()
-    rows: list[list[str]] = []
+    rows: list[list[Any]] = []
     for row in head[header_index + 1 :]:
         if len(rows) == PREVIEW_ROWS:
             break
