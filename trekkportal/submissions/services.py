@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import itertools
 import logging
-import sys
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +21,7 @@ from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from trekkportal.accounts.models import Company, User
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.errors import safe_error
@@ -35,6 +35,9 @@ from .models import ColumnMapping, DeductionLine, ParseIssue, Submission, Submit
 from .storage import StoredFile, delete_files, write_file
 from .validation import check_files, check_period
 
+if TYPE_CHECKING:
+    from .parsers.model import Line, ParsedList, ParseFailure, RowError
+
 logger = logging.getLogger(__name__)
 
 STORAGE_PREFIX = "submissions/"
@@ -46,12 +49,12 @@ class SubmissionFailed(Exception):
 
 def submit_list(
     *,
-    company: Any,
+    company: Company,
     period: Period,
     files: Sequence[File],
     comment: str,
     contact_email: str,
-    acting_user: Any,
+    acting_user: User,
     idempotency_key: uuid.UUID | None = None,
     request: HttpRequest | None = None,
     is_correction: bool = False,
@@ -119,14 +122,14 @@ def submit_list(
                 **({"correction": True} if is_correction else {}),
             )
             _schedule_parsing(created)  # the receipt e-mail follows once they are read
-    except IntegrityError:
+    except IntegrityError as error:
         delete_files(written)
         existing = Submission.objects.filter(
             company=company, idempotency_key=idempotency_key
         ).first()
         if idempotency_key is not None and existing is not None:
             return existing  # the other click of a double click won the race
-        logger.error("submission failed: %s", safe_error(sys.exc_info()[1]))
+        logger.error("submission failed: %s", safe_error(error))
         raise SubmissionFailed from None
     except Exception as error:
         delete_files(written)
@@ -146,7 +149,9 @@ def _schedule_parsing(files: Sequence[SubmittedFile]) -> None:
         parse_submitted_file.enqueue(submitted_file_id=submitted_file.pk)
 
 
-def record_parse_result(*, submitted_file: SubmittedFile, parsed: Any) -> SubmittedFile:
+def record_parse_result(
+    *, submitted_file: SubmittedFile, parsed: ParsedList | ParseFailure
+) -> SubmittedFile:
     """Store what the parser found for one file: state, summary, lines and problems, whole
     or not at all.
 
@@ -165,15 +170,17 @@ def record_parse_result(*, submitted_file: SubmittedFile, parsed: Any) -> Submit
         DeductionLine.objects.filter(submitted_file=row).delete()
         ParseIssue.objects.filter(submitted_file=row).delete()
         totals = getattr(parsed, "totals", None)
-        lines: Sequence[Any] = ()
-        errors: Sequence[Any] = ()
-        if totals is None:  # a ParseFailure
+        lines: Sequence[Line] = ()
+        errors: Sequence[RowError] = ()
+        if totals is None:
+            failure = cast("ParseFailure", parsed)
             row.state = SubmittedFile.State.FAILED
             row.rows = row.valid_rows = row.invalid_rows = row.total_amount = None
-            row.parse_error = parsed.message(row.original_name, _)[:500]
+            row.parse_error = failure.message(row.original_name, _)[:500]
             row.format, row.columns = "", {}
             row.preview, row.column_mapping = {}, None
         else:
+            parsed = cast("ParsedList", parsed)
             lines, errors = parsed.lines, parsed.errors
             row.format, row.columns = parsed.format or "", dict(parsed.columns or {})
             row.preview, row.column_mapping = _preview_and_mapping(row, parsed)
@@ -376,10 +383,10 @@ def _store_in_batches(model: type[models.Model], objects: Iterable[models.Model]
     """``bulk_create`` in batches, building each batch only when it is written."""
     iterator = iter(objects)
     while batch := list(itertools.islice(iterator, STORE_BATCH_SIZE)):
-        model.objects.bulk_create(batch, batch_size=STORE_BATCH_SIZE)
+        model._default_manager.bulk_create(batch, batch_size=STORE_BATCH_SIZE)
 
 
-def _issue_row(submitted_file: SubmittedFile, error: Any) -> ParseIssue:
+def _issue_row(submitted_file: SubmittedFile, error: RowError) -> ParseIssue:
     return ParseIssue(
         submitted_file=submitted_file,
         row=error.row,
