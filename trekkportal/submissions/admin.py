@@ -23,6 +23,7 @@ from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.filesafety import neutralise_cell
 from trekkportal.lib.nincrypt import decrypt_nin
+from trekkportal.portal.admin import ReadOnlyAdminMixin
 
 from .models import LINE_FIELDS, DeductionLine, ParseIssue, Submission, SubmittedFile
 from .selectors import get_submitted_file_for_staff
@@ -38,17 +39,6 @@ CONTENT_TYPES = {
     "txt": "text/plain",
     "pdf": "application/pdf",
 }
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SubmittedFileInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -193,8 +183,6 @@ class SubmittedFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             filename=submitted_file.original_name,
             content_type=CONTENT_TYPES.get(submitted_file.kind, "application/octet-stream"),
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "no-store"
         return response
 
     def lines_view(self, request, pk: int):
@@ -262,8 +250,6 @@ class SubmittedFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         )
         name = f"linjer-{submitted_file.pk}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "no-store"
         return response
 
 
