@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "trekkportal.accounts.middleware.SessionTimeoutMiddleware",
     "trekkportal.accounts.middleware.NdaRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "trekkportal.portal.middleware.PortalNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "trekkportal.urls"
@@ -206,6 +207,11 @@ CODE_EMAIL_IN_BACKGROUND = env.bool("CODE_EMAIL_IN_BACKGROUND", default=True)
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", _("Norwegian Bokmål")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language choice is a cookie like the others: not readable by scripts, not sent
+# cross-site, and only over HTTPS when the portal is served over HTTPS.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SITE_IS_HTTPS
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True
 USE_TZ = True
@@ -274,6 +280,8 @@ if SITE_IS_HTTPS:
     CSRF_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+# Load balancers probe /healthz over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -306,6 +314,8 @@ JOBS_BACKOFF_MAX_SECONDS = env.float("JOBS_BACKOFF_MAX_SECONDS", default=3600)
 WORKER_SHUTDOWN_GRACE = env.int("WORKER_SHUTDOWN_GRACE", default=20)  # then the job is released
 JOBS_TIMEOUT_SECONDS = env.int("JOBS_TIMEOUT_SECONDS", default=900)  # per job unless @job(timeout=)
 JOB_SCHEDULE = env.dict("JOB_SCHEDULE", default={})  # e.g. "reminders=07:00,prune_jobs=03:30"
+# /healthz fails when the oldest due job has waited longer than this (no worker running).
+HEALTH_MAX_QUEUE_LAG_SECONDS = env.int("HEALTH_MAX_QUEUE_LAG_SECONDS", default=300)
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=10)  # ~3 h of retries, then "failed"
 
 # Submissions (issue "Innsending"): accepted files and size limits, in bytes.

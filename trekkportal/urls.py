@@ -3,9 +3,11 @@ from django.urls import include, path
 
 from trekkportal.accounts.admin_security import secure_admin
 from trekkportal.portal.i18n import set_language
+from trekkportal.portal.views import healthz
 from trekkportal.submissions.template_views import download_template
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),  # load balancers (no data, no version)
     # login, logout, activation, forgotten password, NDA, staff TOTP (issue "Accounts")
     path("", include("trekkportal.accounts.urls")),
     path("sprak/", set_language, name="set_language"),

@@ -35,6 +35,7 @@ LAST_SEEN_RESOLUTION = 60
 # language switch and the NDA page itself.
 NDA_EXEMPT_URL_NAMES = frozenset(
     {
+        "healthz",
         "login",
         "logout",
         "account_login",

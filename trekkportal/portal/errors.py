@@ -26,9 +26,32 @@ def csrf_failure(request, reason=""):
     return render(request, "errors/error.html", {"status": 403, "csrf": True}, status=403)
 
 
+# When even the 500 template cannot render (a missing static files manifest breaks every
+# {% static %}), this page is shown: the same words, no stylesheet.
+PLAIN_500 = (
+    '<!doctype html><html lang="nb"><head><meta charset="utf-8"><title>Noe gikk galt</title>'
+    '</head><body><main id="main"><h1>Noe gikk galt</h1>'
+    "<p>Det oppstod en feil hos oss. Prøv igjen om litt. Feilen er registrert.</p>"
+    '<p lang="en">Something went wrong on our side. Please try again shortly.</p>'
+    '<p><a href="/">Til forsiden</a></p></main></body></html>'
+)
+
+
 def server_error(request):
     # Rendered without the request context: the error may come from a context processor.
+    import logging
+
     from django.http import HttpResponseServerError
     from django.template.loader import get_template
 
-    return HttpResponseServerError(get_template("errors/500.html").render())
+    try:
+        return HttpResponseServerError(get_template("errors/500.html").render())
+    except Exception:
+        from .checks import static_manifest_problem
+
+        problem = static_manifest_problem()
+        logging.getLogger(__name__).error(
+            "the error page failed too%s",
+            f": {problem} Run: python manage.py collectstatic --no-input" if problem else "",
+        )
+        return HttpResponseServerError(PLAIN_500)
