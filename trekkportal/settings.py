@@ -16,8 +16,18 @@ from urllib.parse import urlsplit
 import environ
 from django.utils.translation import gettext_lazy as _
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("TREKKPORTAL_VAR_DIR", BASE_DIR / "var"))
+# templates/, static/ and locale/: in a checkout the repository's; installed from a wheel
+# (`pip install`), the copy the build put inside the package (setup.py).
+_PACKAGE_DIR = Path(__file__).resolve().parent
+INSTALLED_AS_PACKAGE = (_PACKAGE_DIR / "_resources").is_dir()
+BASE_DIR = _PACKAGE_DIR / "_resources" if INSTALLED_AS_PACKAGE else _PACKAGE_DIR.parent
+# Data (SQLite, files, collected static): var/ in the checkout; for an installed package,
+# var/ in the working directory unless TREKKPORTAL_VAR_DIR says where.
+VAR_DIR = Path(
+    os.environ.get(
+        "TREKKPORTAL_VAR_DIR", (Path.cwd() if INSTALLED_AS_PACKAGE else BASE_DIR) / "var"
+    )
+)
 
 env = environ.Env()
 
@@ -144,6 +154,10 @@ else:
 
 # Sessions live in the database (never signed cookies: one-time codes live there) --------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+if _cache_url:
+    # With a shared cache (Redis) sessions are read from it and still written to the
+    # database, so a Redis restart logs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute timeout, enforced by accounts middleware too

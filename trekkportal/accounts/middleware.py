@@ -36,6 +36,7 @@ LAST_SEEN_RESOLUTION = 60
 NDA_EXEMPT_URL_NAMES = frozenset(
     {
         "healthz",
+        "request_too_large",
         "login",
         "logout",
         "account_login",

@@ -19,6 +19,17 @@ def page_not_found(request, exception=None):
     return _page(request, 404)
 
 
+def request_too_large(request, exception=None):
+    """nginx's error_page for 413 (deploy/nginx/): a request body over the server's limit
+    never reaches Django, so nginx shows this page instead of its own."""
+    from django.conf import settings
+
+    from trekkportal.submissions.services import format_size
+
+    limit = format_size(settings.SUBMISSION_MAX_TOTAL_SIZE)
+    return render(request, "errors/error.html", {"status": 413, "limit": limit}, status=413)
+
+
 def csrf_failure(request, reason=""):
     """A form posted without a valid CSRF token: most often a page left open across a login
     or logout. Our page and words instead of Django's technical one (whose <style> block
