@@ -248,20 +248,34 @@ STORAGES = {
         )
     },
 }
-if env.str("S3_BUCKET", default=""):
-    # S3-compatible object storage (django-storages[s3] must be installed).
-    STORAGES["default"] = {
+
+
+def s3_storage(*, bucket: str, endpoint_url=None, access_key=None, secret_key=None, region=None):
+    """S3-compatible object storage for the files (django-storages): private objects,
+    signed URLs only, never overwriting an existing name."""
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": env.str("S3_BUCKET"),
-            "endpoint_url": env.str("S3_ENDPOINT_URL", default=None),
-            "access_key": env.str("S3_ACCESS_KEY_ID", default=None),
-            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default=None),
-            "region_name": env.str("S3_REGION", default=None),
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url,
+            "access_key": access_key,
+            "secret_key": secret_key,
+            "region_name": region,
             "default_acl": "private",
             "querystring_auth": True,
+            "file_overwrite": False,
         },
     }
+
+
+if env.str("S3_BUCKET", default=""):
+    STORAGES["default"] = s3_storage(
+        bucket=env.str("S3_BUCKET"),
+        endpoint_url=env.str("S3_ENDPOINT_URL", default=None),
+        access_key=env.str("S3_ACCESS_KEY_ID", default=None),
+        secret_key=env.str("S3_SECRET_ACCESS_KEY", default=None),
+        region=env.str("S3_REGION", default=None),
+    )
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
