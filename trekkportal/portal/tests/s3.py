@@ -11,7 +11,7 @@ import pytest
 
 PORTS = range(8109, 8113)
 ACCESS_KEY = "testing"
-SECRET_KEY = "testing-secret"  # noqa: S105 (moto accepts any)
+SECRET_KEY = "testing-secret"
 REGION = "eu-north-1"
 
 

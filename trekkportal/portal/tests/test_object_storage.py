@@ -16,8 +16,6 @@ from trekkportal.portal.backup import stored_names, verify_installation
 from trekkportal.submissions.models import Submission, SubmittedFile
 from trekkportal.submissions.tests.files import CSV, upload
 
-from .s3 import s3_bucket, s3_server, s3_storage  # noqa: F401 (fixtures)
-
 
 def _objects(bucket) -> dict[str, bytes]:
     client = bucket["client"]
@@ -41,9 +39,7 @@ def _submit(client):
     )
 
 
-def test_s3_settings_from_the_environment_make_the_bucket_the_default_storage(
-    s3_bucket, tmp_path
-):
+def test_s3_settings_from_the_environment_make_the_bucket_the_default_storage(s3_bucket, tmp_path):
     import os
     import subprocess
     import sys
@@ -101,9 +97,7 @@ def test_objects_are_private(s3_storage, client_a):
     _submit(client_a)
     key = SubmittedFile.objects.get().storage_name
     acl = s3_storage["client"].get_object_acl(Bucket=s3_storage["name"], Key=key)
-    public = [
-        g for g in acl["Grants"] if g["Grantee"].get("URI", "").endswith("/global/AllUsers")
-    ]
+    public = [g for g in acl["Grants"] if g["Grantee"].get("URI", "").endswith("/global/AllUsers")]
     assert public == []
 
 
