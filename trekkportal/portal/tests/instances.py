@@ -136,3 +136,144 @@ class Instance:
     def drop(self) -> None:
         if self.db_name:
             _pg_admin(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+
+
+# Processes of a running installation (gunicorn web processes and workers) ------------------
+
+USERS_SCRIPT = """
+from trekkportal.accounts.models import Company, CompanyAccess, NdaAcceptance, User
+from trekkportal.accounts.nda import current_nda_version
+from trekkportal.lib.identity import make_valid_orgnr
+version = current_nda_version()
+for n in range(USERS):
+    user = User.objects.create_user(f"lonn{n}@scale.example", "a-long-test-passphrase-2026")
+    orgnr = make_valid_orgnr(94000000 + n * 100)
+    company = Company.objects.create(name=f"Skala {n} AS", orgnr=orgnr)
+    CompanyAccess.objects.create(user=user, company=company)
+    NdaAcceptance.objects.create(user=user, version=version)
+"""
+PASSWORD = "a-long-test-passphrase-2026"  # test users only
+
+
+def wait_for_port(port: int, timeout: float = 60, process=None) -> None:
+    import socket
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"the process for port {port} exited with {process.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+class Processes:
+    """Started processes, stopped (SIGTERM, then SIGKILL) when the block ends."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+        self.started: list[subprocess.Popen] = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for process in self.started:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.started:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+
+    def web(self, port: int, **environ: str) -> subprocess.Popen:
+        env = {
+            **self.instance.env,
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": "1",
+            "GUNICORN_THREADS": "4",
+            **environ,
+        }
+        log = open(self.instance.root / f"web-{port}.log", "wb")  # noqa: SIM115
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "python:trekkportal.gunicorn_conf"],
+            env=env,
+            cwd=settings.BASE_DIR,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.started.append(process)
+        wait_for_port(port, process=process)
+        return process
+
+    def worker(self, name: str) -> subprocess.Popen:
+        log = open(self.instance.root / f"worker-{name}.log", "wb")  # noqa: SIM115
+        process = subprocess.Popen(
+            [sys.executable, str(MANAGE), "run_worker"],
+            env=self.instance.env,
+            cwd=settings.BASE_DIR,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.started.append(process)
+        return process
+
+
+class Browser:
+    """A logged-in employer over HTTP (requests), as a browser would do it."""
+
+    def __init__(self, base_url: str, email: str) -> None:
+        import requests
+
+        self.base_url = base_url
+        self.session = requests.Session()
+        self.email = email
+
+    def _token(self, html: str, name: str = "csrfmiddlewaretoken") -> str:
+        import re
+
+        match = re.search(rf'name="{name}" value="([^"]+)"', html)
+        assert match, f"no {name} in the page"
+        return match.group(1)
+
+    def get(self, path: str, base_url: str | None = None):
+        return self.session.get((base_url or self.base_url) + path, timeout=30)
+
+    def log_in(self) -> None:
+        page = self.get("/logg-inn/")
+        response = self.session.post(
+            self.base_url + "/logg-inn/",
+            data={
+                "login": self.email,
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": self._token(page.text),
+            },
+            allow_redirects=False,
+            timeout=30,
+        )
+        assert response.status_code == 302, response.status_code
+
+    def submit(self, data: bytes, name: str, base_url: str | None = None):
+        import datetime as dt
+
+        base = base_url or self.base_url
+        page = self.get("/innsending/", base)
+        assert page.status_code == 200, page.status_code
+        return self.session.post(
+            base + "/innsending/",
+            data={
+                "csrfmiddlewaretoken": self._token(page.text),
+                "idempotency_key": self._token(page.text, "idempotency_key"),
+                "contact_email": self.email,
+                "period": f"{dt.date.today():%Y-%m}",
+                "comment": "",
+            },
+            files={"files": (name, data, "text/csv")},
+            allow_redirects=False,
+            timeout=60,
+        )
