@@ -312,6 +312,10 @@ if SITE_IS_HTTPS:
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Proxies in front that each append the client's address to X-Forwarded-For (1 behind the
+# nginx of deploy/, which sets it). Rate limits per IP and the audit trail use that entry;
+# with 0 (no proxy) they use the connecting address and ignore the header.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Logging: UTC timestamps, one line per event (newlines escaped by the formatter) -----------
 LOGGING = {

@@ -281,3 +281,23 @@ def test_under_an_https_site_url_the_language_cookie_is_secure(tmp_path):
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["True", "True", "Lax", "True"]
+
+
+# X-Forwarded-For: believed only from the proxy -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.9", "127.0.0.1"),  # no proxy: a client's own header is ignored
+        (1, "203.0.113.9", "203.0.113.9"),  # nginx set it
+        (1, "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # a forged entry before nginx's
+        (1, "", "127.0.0.1"),
+    ],
+)
+def test_the_client_address_comes_from_the_proxy_only(settings, rf, proxies, forwarded, expected):
+    from trekkportal.audit.services import client_ip
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = proxies
+    request = rf.get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="127.0.0.1")
+    assert client_ip(request) == expected
