@@ -25,7 +25,11 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # waits a little longer (proxy_read_timeout 150s) so gunicorn's answer is the one seen.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-keepalive = 5
+# Idle keep-alive connections are cheap with gthread. Longer than nginx keeps its idle
+# upstream connections (keepalive_timeout 60s in deploy/nginx/): the side that closes an idle
+# connection must be the one that would send on it, or a request races the close and fails
+# ("Remote end closed connection" under load).
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 # Recycle processes now and then (a slow leak in a library never grows for months).
 max_requests = 2000
 max_requests_jitter = 200

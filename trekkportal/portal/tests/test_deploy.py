@@ -49,6 +49,7 @@ def test_gunicorn_takes_its_workers_from_the_cpu_count_and_fits_the_uploads(monk
 
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
     monkeypatch.delenv("GUNICORN_TIMEOUT", raising=False)
+    monkeypatch.delenv("GUNICORN_KEEPALIVE", raising=False)
     from trekkportal import gunicorn_conf
 
     conf = importlib.reload(gunicorn_conf)
@@ -59,6 +60,10 @@ def test_gunicorn_takes_its_workers_from_the_cpu_count_and_fits_the_uploads(monk
     )
     assert 60 <= conf.timeout < int(nginx_timeout.group(1))
     assert conf.forwarded_allow_ips == "127.0.0.1,::1"
+    upstream_idle = re.search(
+        r"keepalive_timeout (\d+)s;", (DEPLOY / "nginx" / "trekkportal.conf").read_text()
+    )
+    assert int(upstream_idle.group(1)) < conf.keepalive  # nginx closes idle connections first
 
 
 def test_gunicorn_refuses_to_start_when_a_check_fails(monkeypatch, settings, tmp_path):
