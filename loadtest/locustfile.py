@@ -75,22 +75,26 @@ class Portal(HttpUser):
         self.client.headers["X-Forwarded-For"] = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
         self.log_in()
 
-    def post_form(self, path: str, page_html: str, data: dict, name: str, **kwargs):
-        return self.client.post(
+    def post_form(self, path: str, page_html: str, data: dict, name: str) -> bool:
+        """POST a form of the page; a success is a redirect (302)."""
+        with self.client.post(
             path,
             data={"csrfmiddlewaretoken": _token(page_html), **data},
             name=name,
             allow_redirects=False,
-            **kwargs,
-        )
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"{name} answered {response.status_code}")
+                return False
+            response.success()
+            return True
 
     def log_in(self) -> None:
         page = self.client.get("/logg-inn/", name="login page")
-        response = self.post_form(
+        self.post_form(
             "/logg-inn/", page.text, {"login": self.email, "password": PASSWORD}, name="log in"
         )
-        if response.status_code != 302:
-            response.failure(f"login answered {response.status_code}")
 
 
 class Employer(Portal):
@@ -167,14 +171,8 @@ class Staff(Portal):
     def log_in(self) -> None:
         super().log_in()
         page = self.client.get("/konto/2fa/authenticate/", name="second factor page")
-        response = self.post_form(
-            "/konto/2fa/authenticate/",
-            page.text,
-            {"code": totp(staff_totp_secret(self.index))},
-            name="second factor",
-        )
-        if response.status_code != 302:
-            response.failure(f"second factor answered {response.status_code}")
+        code = totp(staff_totp_secret(self.index))
+        self.post_form("/konto/2fa/authenticate/", page.text, {"code": code}, "second factor")
 
     @task(3)
     def period_overview(self):

@@ -115,6 +115,11 @@ def main() -> int:
         "--redis-url", default=os.environ.get("LOADTEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--steady",
+        action="store_true",
+        help="figures from after all users are spawned and logged in (locust --reset-stats)",
+    )
     args = parser.parse_args()
     if args.smoke:
         args.users, args.spawn_rate, args.run_time, args.staff = 20, 10, "30s", 2
@@ -157,6 +162,7 @@ def main() -> int:
                 "--host", f"http://127.0.0.1:{args.port}",
                 "--csv", str(prefix), "--stop-timeout", "10", "--exit-code-on-error", "0",
                 "--loglevel", "WARNING",
+                *(["--reset-stats"] if args.steady else []),
             ],
             env=env, cwd=ROOT, check=True, timeout=3600,
         )  # fmt: skip
