@@ -5,7 +5,7 @@
 Uses a throw-away SQLite database under a temporary folder, loads `seed_demo`, logs in as
 each demo employer user through Django's test client (the full middleware stack, no
 network) and reports the median and 95th percentile server time and the number of SQL
-queries per page. Budget (design.md): median ≤ 20 ms, a fixed number of queries.
+queries per page. Budget (docs/architecture.md): median ≤ 20 ms, a fixed number of queries.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PAGES = [
-    "portal:innsending",
-    "portal:innsendte",
+    "submissions:innsending",
+    "submissions:innsendte",
     "portal:brev",
     "portal:utrukne",
 ]

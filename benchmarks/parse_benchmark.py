@@ -1,4 +1,4 @@
-"""Parse benchmark (design.md § Performance budget), all figures from one run.
+"""Parse benchmark (docs/architecture.md § Performance budget), all figures from one run.
 
     .venv/bin/pip install -e '.[bench]'      # pandas + openpyxl, for the comparison only
     .venv/bin/python benchmarks/parse_benchmark.py [--rows 100000] [--repeat 3] [--no-pandas]

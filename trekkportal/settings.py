@@ -2,8 +2,8 @@
 
 With nothing set it runs for development: SQLite under var/, files under var/media,
 e-mail to the console, DEBUG on and a development secret key that the pages warn about.
-Production is selected by the environment variables listed in README.md (design.md §
-Operator interface); missing production configuration is reported by system checks
+Production is selected by the environment variables listed in README.md ("Configuration";
+the names are a contract); missing production configuration is reported by system checks
 (trekkportal/portal/checks.py).
 """
 
@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "trekkportal.portal.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, which reads the body: an oversized upload is refused unread.
+    "trekkportal.portal.body_limit.RequestBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "trekkportal.portal.i18n.PortalLocaleMiddleware",  # after auth: uses user.language

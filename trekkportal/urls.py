@@ -5,7 +5,6 @@ from trekkportal.accounts.admin_security import secure_admin
 from trekkportal.portal.errors import request_too_large
 from trekkportal.portal.i18n import set_language
 from trekkportal.portal.views import healthz
-from trekkportal.submissions.template_views import download_template
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),  # load balancers (no data, no version)
@@ -16,7 +15,6 @@ urlpatterns = [
     path("admin/", secure_admin(admin.site).urls),
     path("", include("trekkportal.portal.urls")),
     path("", include("trekkportal.submissions.urls")),
-    path("mal/trekkliste.xlsx", download_template, name="list_template"),
 ]
 
 handler400 = "trekkportal.portal.errors.bad_request"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from conftest import PASSWORD
 from tests.browser.axe import assert_accessible
+from tests.fixtures import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from conftest import PASSWORD
+from tests.fixtures import PASSWORD
 from trekkportal.lib.periods import Period
 from trekkportal.submissions.models import Submission
 from trekkportal.submissions.tests.files import CSV

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from conftest import PASSWORD
+from tests.fixtures import PASSWORD
 from trekkportal.lib.periods import Period
 from trekkportal.submissions.models import Submission
 from trekkportal.submissions.tests.files import CSV, xlsx
@@ -109,7 +109,7 @@ def test_without_javascript_the_plain_form_sends_several_files(
     from django.conf import settings
     from django.test import Client
 
-    from conftest import log_in_client
+    from tests.fixtures import log_in_client
 
     session = log_in_client(Client(), employer_a).cookies[settings.SESSION_COOKIE_NAME].value
     context = browser.new_context(

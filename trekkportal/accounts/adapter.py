@@ -15,13 +15,14 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.redirects import local_path
 
 from .models import User
 
 # The one-time code: 8 characters from RFC 8628's 20 unambiguous consonants, shown as
-# XXXX-XXXX: 20**8 ≈ 2**34.6, well above the 20 bits security-tests.md asks for.
+# XXXX-XXXX: 20**8 ≈ 2**34.6, well above the 20 bits docs/security.md asks for.
 # allauth 65.x does not read ACCOUNT_PASSWORD_RESET_BY_CODE_FORMAT (it looks for
 # "..._CODE_CODE_FORMAT"), so the format is fixed here, and asserted in a test.
 CODE_FORMAT: dict[str, Any] = {"length": 8, "numeric": False, "dashed": True}
@@ -52,7 +53,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
         attempted = str(credentials.get("email", ""))[:254]
-        record("login.failed", request=request, attempted_email=attempted)
+        record(AuditAction.LOGIN_FAILED, request=request, attempted_email=attempted)
 
 
 def render_code_email(*, email: str, code: str, purpose: str) -> EmailMultiAlternatives:
@@ -81,7 +82,7 @@ def send_code_email(*, email: str, code: str, purpose: str) -> None:
     """Send a one-time code at once (the user is waiting; codes never go to the outbox).
 
     The SMTP conversation happens on a background thread, so a registered address is
-    answered as fast as an unknown one (security-tests.md A6). A failed send is logged
+    answered as fast as an unknown one (docs/security.md A6). A failed send is logged
     without address or code; the user can ask for a new code.
     """
     message = render_code_email(email=email, code=code, purpose=purpose)

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 
 from .forms import AdminUserCreationForm
@@ -28,7 +29,7 @@ class AuditedAdminMixin:
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        action = f"{obj._meta.model_name}.{'changed' if change else 'added'}"
+        action = AuditAction(f"{obj._meta.model_name}.{'changed' if change else 'added'}")
         record(action, request=request, obj=obj, fields=sorted(form.changed_data))
 
     def save_formset(self, request, form, formset, change):
@@ -39,12 +40,18 @@ class AuditedAdminMixin:
             instance.save()
             if isinstance(instance, CompanyAccess):
                 record(
-                    "access.granted", request=request, company=instance.company, obj=instance.user
+                    AuditAction.ACCESS_GRANTED,
+                    request=request,
+                    company=instance.company,
+                    obj=instance.user,
                 )
         for instance in formset.deleted_objects:
             if isinstance(instance, CompanyAccess):
                 record(
-                    "access.revoked", request=request, company=instance.company, obj=instance.user
+                    AuditAction.ACCESS_REVOKED,
+                    request=request,
+                    company=instance.company,
+                    obj=instance.user,
                 )
             instance.delete()
         formset.save_m2m()

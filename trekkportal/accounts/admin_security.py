@@ -1,5 +1,5 @@
 """The Django admin obeys the portal's login: allauth's rate limits, the NDA and, for
-union staff, a second factor (security-tests.md B5, D6)."""
+union staff, a second factor (docs/security.md B5, D6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Session timeouts and the NDA gate (security-tests.md C4, C5, C6).
+"""Session timeouts and the NDA gate (docs/security.md C4, C5, C6).
 
 SessionTimeoutMiddleware: a session ends after ``SESSION_IDLE_TIMEOUT`` seconds without a
 request, and ``SESSION_COOKIE_AGE`` seconds after login whatever happens (absolute).
@@ -6,7 +6,8 @@ Deactivated users are anonymous on their next request already (the auth backend 
 inactive users and deactivation bumps the session epoch).
 
 NdaRequiredMiddleware: a logged-in user who has not accepted the current NDA version is
-sent to the NDA page from every URL except the few needed to get there or leave.
+sent to the NDA page from every URL except the views marked ``@open_before_nda`` (the few
+needed to get there or leave; see ``decorators``).
 """
 
 from __future__ import annotations
@@ -19,41 +20,18 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 
-from .nda import nda_accepted
+from .decorators import is_open_before_nda
+from .nda import nda_accepted, redirect_to_nda
 
 LOGIN_AT_KEY = "auth_login_at"
 LAST_SEEN_KEY = "auth_last_seen"
 # Writing the session on every request costs a query; a minute of slack is harmless.
 LAST_SEEN_RESOLUTION = 60
-
-# URL names reachable before the NDA is accepted: login/logout, the code flows, the
-# language switch and the NDA page itself.
-NDA_EXEMPT_URL_NAMES = frozenset(
-    {
-        "healthz",
-        "request_too_large",
-        "login",
-        "logout",
-        "account_login",
-        "account_logout",
-        "account_inactive",
-        "account_signup",
-        "account_reset_password",
-        "activate",
-        "activate_confirm",
-        "password_forgotten",
-        "password_forgotten_confirm",
-        "mfa_authenticate",
-        "nda",
-        "set_language",
-        "javascript-catalog",
-    }
-)
 
 
 class SessionTimeoutMiddleware:
@@ -64,7 +42,7 @@ class SessionTimeoutMiddleware:
         if request.user.is_authenticated:
             expired = self._expired(request)
             if expired:
-                record("session.expired", request=request, reason=expired)
+                record(AuditAction.SESSION_EXPIRED, request=request, reason=expired)
                 logout(request)
                 messages.info(request, _("You were logged out because the session expired."))
                 if request.method == "GET":
@@ -104,13 +82,8 @@ class NdaRequiredMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs) -> HttpResponse | None:
-        if not request.user.is_authenticated:
-            return None
-        match = request.resolver_match
-        if match is not None and match.view_name in NDA_EXEMPT_URL_NAMES:
+        if not request.user.is_authenticated or is_open_before_nda(view_func):
             return None
         if nda_accepted(request):
             return None
-        from django.urls import reverse
-
-        return redirect(f"{reverse('nda')}?{urlencode({'next': request.get_full_path()})}")
+        return redirect_to_nda(request)

@@ -1,14 +1,18 @@
 """The non-disclosure agreement (taushetserklæring): the seed text and the read side.
 
 Every portal page, download and API call needs the current version accepted
-(security-tests.md C6); ``NdaRequiredMiddleware`` and ``company_required`` both ask
-``nda_accepted(request)``, which costs one query per request at most.
+(docs/security.md C6); ``NdaRequiredMiddleware`` and ``company_required`` both ask
+``nda_accepted(request)``, which costs one query per request at most, and answer with
+``redirect_to_nda(request)``.
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from .models import NdaAcceptance, NdaVersion
 
@@ -63,3 +67,8 @@ def nda_accepted(request: HttpRequest) -> bool:
                 request.session[NDA_SESSION_KEY] = version.pk
         request._nda_accepted = accepted
     return request._nda_accepted
+
+
+def redirect_to_nda(request: HttpRequest) -> HttpResponseRedirect:
+    """To the NDA page, coming back to this page once accepted."""
+    return redirect(f"{reverse('nda')}?{urlencode({'next': request.get_full_path()})}")

@@ -1,4 +1,4 @@
-"""Password rules beyond Django's (security-tests.md B2): no password that contains the
+"""Password rules beyond Django's (docs/security.md B2): no password that contains the
 local part of the user's e-mail address. No composition rules (NIST SP 800-63B)."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Read-side helpers for companies and the active company.
 
 Both are computed at most once per request and checked on every request, so a revoked
-grant or a deactivated company takes effect at once (security-tests.md D4).
+grant or a deactivated company takes effect at once (docs/security.md D4).
 """
 
 from __future__ import annotations

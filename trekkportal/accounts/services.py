@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.identity import is_valid_orgnr, normalise_orgnr
 
@@ -62,7 +63,7 @@ def add_company(*, orgnr: str, name: str, acting_user: User | None = None) -> Co
             params={"orgnr": value},
         )
     company = Company.objects.create(orgnr=value, name=name)
-    record("company.added", actor=acting_user, company=company, obj=company)
+    record(AuditAction.COMPANY_ADDED, actor=acting_user, company=company, obj=company)
     return company
 
 
@@ -83,12 +84,12 @@ def add_user(
             _("A user with the e-mail address %(email)s already exists."),
             params={"email": address},
         )
-    # Union staff may do everything in the back office (design.md § Who uses it); a staff
+    # Union staff may do everything in the back office (docs/domain.md § Who uses it); a staff
     # flag without permissions would open an admin that shows nothing.
     user = User.objects.create_user(
         address, name=name.strip(), is_staff=is_staff, is_superuser=is_staff
     )
-    record("user.added", actor=acting_user, obj=user, staff=is_staff)
+    record(AuditAction.USER_ADDED, actor=acting_user, obj=user, staff=is_staff)
     for company in companies:
         grant_access(user=user, company=company, acting_user=acting_user)
     return user
@@ -101,7 +102,7 @@ def grant_access(*, user: User, company: Company, acting_user: User | None = Non
         user=user, company=company, defaults={"granted_by": acting_user}
     )
     if created:
-        record("access.granted", actor=acting_user, company=company, obj=user)
+        record(AuditAction.ACCESS_GRANTED, actor=acting_user, company=company, obj=user)
     return created
 
 
@@ -110,7 +111,7 @@ def revoke_access(*, user: User, company: Company, acting_user: User | None = No
     """Take a company away from a user; effective on their next request. False if none."""
     deleted, _ = CompanyAccess.objects.filter(user=user, company=company).delete()
     if deleted:
-        record("access.revoked", actor=acting_user, company=company, obj=user)
+        record(AuditAction.ACCESS_REVOKED, actor=acting_user, company=company, obj=user)
     return bool(deleted)
 
 
@@ -118,10 +119,10 @@ def switch_company(*, request: HttpRequest, company_id: int | str) -> Company | 
     """Make a granted company the active one. None (and nothing changed) if not granted."""
     company = next((c for c in get_companies(request) if str(c.pk) == str(company_id)), None)
     if company is None:
-        record("access.refused", request=request, attempted_company=str(company_id)[:20])
+        record(AuditAction.ACCESS_REFUSED, request=request, attempted_company=str(company_id)[:20])
         return None
     request.session[ACTIVE_COMPANY_SESSION_KEY] = company.pk
-    record("company.switched", request=request, company=company)
+    record(AuditAction.COMPANY_SWITCHED, request=request, company=company)
     return company
 
 
@@ -145,7 +146,8 @@ def set_password_by_code(*, request: HttpRequest, user: User, password: str) -> 
     user.set_password(password)
     user.save(update_fields=["password"])
     end_sessions(user=user)
-    record("account.activated" if activation else "password.reset", actor=user, request=request)
+    action = AuditAction.ACCOUNT_ACTIVATED if activation else AuditAction.PASSWORD_RESET
+    record(action, actor=user, request=request)
 
 
 @transaction.atomic
@@ -154,7 +156,7 @@ def deactivate_user(*, user: User, acting_user: User | None = None) -> None:
     User.objects.filter(pk=user.pk).update(is_active=False)
     user.is_active = False
     end_sessions(user=user)
-    record("user.deactivated", actor=acting_user, obj=user)
+    record(AuditAction.USER_DEACTIVATED, actor=acting_user, obj=user)
 
 
 @transaction.atomic
@@ -165,7 +167,7 @@ def accept_nda(*, request: HttpRequest, version: NdaVersion) -> NdaAcceptance:
         user=request.user, version=version, defaults={"accepted_at": timezone.now()}
     )
     request.session[NDA_SESSION_KEY] = version.pk
-    record("nda.accepted", request=request, obj=acceptance, version=version.version)
+    record(AuditAction.NDA_ACCEPTED, request=request, obj=acceptance, version=version.version)
     return acceptance
 
 
@@ -174,5 +176,5 @@ def publish_nda(*, text: str, acting_user: User | None = None) -> NdaVersion:
     """A new NDA version: everyone must accept it at their next request."""
     latest = NdaVersion.objects.order_by("-version").values_list("version", flat=True).first()
     version = NdaVersion.objects.create(version=(latest or 0) + 1, text=text.strip())
-    record("nda.published", actor=acting_user, obj=version, version=version.version)
+    record(AuditAction.NDA_PUBLISHED, actor=acting_user, obj=version, version=version.version)
     return version

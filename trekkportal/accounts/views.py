@@ -23,10 +23,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.redirects import safe_next_url
 
 from .adapter import CODE_FORMAT, render_code_email
+from .decorators import open_before_nda
 from .forms import ConfirmCodeForm, NdaForm, RequestCodeForm
 from .nda import current_nda_version, nda_accepted
 from .services import accept_nda, set_password_by_code
@@ -46,9 +48,10 @@ class LoginView(AllauthLoginView):
     template_name = "account/login.html"
 
 
-login = LoginView.as_view()
+login = open_before_nda(LoginView.as_view())
 
 
+@open_before_nda
 @never_cache
 @require_http_methods(["GET", "POST"])
 def request_code(request, purpose: str):
@@ -58,20 +61,27 @@ def request_code(request, purpose: str):
         email = form.cleaned_data["email"].lower()
         too_many = ratelimit.consume_or_429(request, action="reset_password", key=email)
         if too_many:
-            record("code.throttled", request=request, purpose=purpose)
+            record(AuditAction.CODE_THROTTLED, request=request, purpose=purpose)
             return too_many
         request.code_purpose = purpose
         form.save(request)
         user = form.users[0] if form.users else None
         if user is None:
             # Do the same work as for a known address (minus sending), so the answer
-            # takes about as long (security-tests.md A6).
+            # takes about as long (docs/security.md A6).
             render_code_email(email=email, code=generate_user_code(**CODE_FORMAT), purpose=purpose)
-        record("code.requested", actor=user, request=request, purpose=purpose, known=bool(user))
+        record(
+            AuditAction.CODE_REQUESTED,
+            actor=user,
+            request=request,
+            purpose=purpose,
+            known=bool(user),
+        )
         return redirect(f"{url_name}_confirm")
     return render(request, template, {"form": form})
 
 
+@open_before_nda
 @never_cache
 @require_http_methods(["GET", "POST"])
 @rate_limit(action="reset_password_from_key")
@@ -94,7 +104,7 @@ def confirm_code(request, purpose: str):
     if request.method == "POST":
         valid = form.is_valid()
         if not form.code_ok:
-            record("code.failed", actor=process.user, request=request, purpose=purpose)
+            record(AuditAction.CODE_FAILED, actor=process.user, request=request, purpose=purpose)
             if not process.record_invalid_attempt():
                 messages.error(request, _("Too many wrong codes. Ask for a new code."))
                 return redirect(url_name)
@@ -117,6 +127,7 @@ def confirm_code(request, purpose: str):
     )
 
 
+@open_before_nda
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -148,7 +159,7 @@ def admin_login(request, extra_context=None):
     if not request.user.is_authenticated:
         return redirect_to_login(safe_next_url(request, "admin:index"))
     if not request.user.is_staff:
-        record("access.refused", request=request, area="admin")
+        record(AuditAction.ACCESS_REFUSED, request=request, area="admin")
         raise Http404
     if not staff_mfa_done(request):
         return redirect("staff_second_factor")

@@ -1,5 +1,5 @@
 """A log formatter for one line per event, in UTC, with newlines and control characters
-escaped, so nothing a user typed can forge a log line (security-tests.md F5)."""
+escaped, so nothing a user typed can forge a log line (docs/security.md F5)."""
 
 from __future__ import annotations
 

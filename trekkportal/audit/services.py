@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.http import HttpRequest
 
+from .actions import AuditAction
 from .models import AuditEvent
+
+if TYPE_CHECKING:
+    from trekkportal.accounts.models import Company, User
 
 logger = logging.getLogger("trekkportal.audit")
 
@@ -34,18 +38,22 @@ def client_ip(request: HttpRequest | None) -> str | None:
 
 
 def record(
-    action: str,
+    action: AuditAction,
     *,
-    actor: Any = None,
-    company: Any = None,
+    actor: User | None = None,
+    company: Company | None = None,
     obj: models.Model | None = None,
     request: HttpRequest | None = None,
     **data: Any,
 ) -> AuditEvent:
     """Write an audit event and a matching log line.
 
-    ``actor`` defaults to the request's user. ``data`` holds small, non-sensitive details.
+    ``action`` is an ``AuditAction`` member (a plain string, even a known one, is refused:
+    a typo must fail, not write an event nobody finds). ``actor`` defaults to the request's
+    user. ``data`` holds small, non-sensitive details.
     """
+    if not isinstance(action, AuditAction):
+        raise TypeError(f"audit action must be an AuditAction member, not {action!r}")
     leaked = FORBIDDEN_KEYS.intersection(k.lower() for k in data)
     if leaked:
         raise ValueError(f"audit data must not contain {sorted(leaked)}")
@@ -53,7 +61,7 @@ def record(
         user = getattr(request, "user", None)
         actor = user if user is not None and user.is_authenticated else None
     event = AuditEvent.objects.create(
-        action=action,
+        action=action.value,
         actor=actor,
         actor_label=getattr(actor, "email", "") or "",
         company=company,
@@ -64,7 +72,7 @@ def record(
     )
     logger.info(
         "%s actor=%s company=%s object=%s:%s ip=%s %s",
-        action,
+        action.value,
         event.actor_label or "-",
         getattr(company, "orgnr", "-"),
         event.object_type or "-",

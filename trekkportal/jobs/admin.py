@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 
 from .models import Job, ScheduledRun
@@ -25,7 +26,7 @@ class JobAdmin(admin.ModelAdmin):
         count = queryset.filter(status=Job.Status.FAILED).update(
             status=Job.Status.QUEUED, attempts=0, run_after=timezone.now(), finished_at=None
         )
-        record("jobs.retried", request=request, count=count)
+        record(AuditAction.JOBS_RETRIED, request=request, count=count)
         self.message_user(
             request,
             gettext("Jobs queued again: %(count)d") % {"count": count},

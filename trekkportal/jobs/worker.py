@@ -29,15 +29,12 @@ from django.db import IntegrityError, close_old_connections, connection, transac
 from django.db.models import F, Q
 from django.utils import timezone
 
-from trekkportal.audit.logging import mask_identity_numbers
+from trekkportal.lib.errors import safe_error
 
 from . import queue
 from .models import Job, ScheduledRun
 
 logger = logging.getLogger("trekkportal.jobs")
-
-# An identity number as it may appear in an error: 11 digits, or 10 where a spreadsheet
-# dropped the leading zero, with or without a space, dot or dash after the birth date.
 
 
 class JobTimeout(Exception):
@@ -63,16 +60,6 @@ def backoff(attempts: int) -> dt.timedelta:
     cap = float(_setting("JOBS_BACKOFF_MAX_SECONDS", 3600))
     seconds = min(base * 2 ** max(attempts - 1, 0), cap)
     return dt.timedelta(seconds=seconds * random.uniform(0.9, 1.1))
-
-
-def safe_error(exc: BaseException) -> str:
-    """The error for the job row and the log: type and message, any 11-digit number masked
-    (a parser error must not carry an identity number into the admin or the logs). Only
-    the first line: PostgreSQL puts the row's values on the next ones ("DETAIL: Failing
-    row contains (…, 'Ola Nordmann', …)"), and a name cannot be recognised to be masked."""
-    lines = str(exc).strip().splitlines()
-    text = f"{type(exc).__name__}: {lines[0] if lines else ''}"
-    return mask_identity_numbers(text)[:2000]
 
 
 def _claimable(now: dt.datetime) -> Q:

@@ -1,6 +1,6 @@
 """Check an uploaded file before anything is stored or parsed.
 
-Pure functions, no Django (security-tests.md E1-E5, E12-E14):
+Pure functions, no Django (docs/security.md E1-E5, E12-E14):
 
 * ``inspect_file(name, data_or_path)`` tells what a file really is (``FileKind``) or raises
   ``UnsafeFile(code, **params)``. It looks at the content, never trusts the name alone,

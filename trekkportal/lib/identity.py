@@ -1,7 +1,7 @@
 """Norwegian national identity numbers (fødselsnummer, D-, H- and synthetic numbers) and
 organisation numbers (orgnr).
 
-Pure functions, no Django. Rules from design.md § National identity numbers:
+Pure functions, no Django. Rules from docs/domain.md § National identity numbers:
 
 * 11 digits: DDMMYY + individual number (3) + two mod-11 check digits.
 * k1 weights 3,7,6,1,8,9,4,5,2; k2 weights 5,4,3,2,7,6,5,4,3,2.
@@ -115,6 +115,12 @@ def _birth_date(value: str) -> tuple[NinKind, dt.date | None, bool]:
         return kind, dt.date(century + yy, month, day), True
     except ValueError:
         return kind, None, False
+
+
+def classic_birth_date(value: str) -> dt.date | None:
+    """The birth date of an already validated 11-digit number whose k1 follows the old
+    rule (a 2032-rule number tells none: do not call this for one)."""
+    return _birth_date(value)[1]
 
 
 def _kind_only(value: str) -> NinKind:

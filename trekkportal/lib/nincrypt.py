@@ -96,11 +96,8 @@ def keys_are_derived() -> bool:
 
 
 def encrypt_nin(nin: str) -> str:
-    """The token to store for ``nin`` (digits only, already validated)."""
-    k = keys()
-    nonce = os.urandom(12)
-    sealed = k.ciphers[k.current_id].encrypt(nonce, nin.encode("ascii"), k.current_id.encode())
-    return f"{k.current_id}${base64.urlsafe_b64encode(nonce + sealed).decode().rstrip('=')}"
+    """The token to store for ``nin`` (digits only)."""
+    return NinSealer().encrypt(nin)
 
 
 def token_key_id(token: str) -> str:
@@ -121,9 +118,38 @@ def decrypt_nin(token: str) -> str:
 
 def nin_hash(nin: str) -> str:
     """The keyed hash (64 hex characters) used for equality look-ups and joins."""
-    return hmac.new(keys().index_key, nin.encode("ascii"), hashlib.sha256).hexdigest()
+    return NinSealer().hash(nin)
 
 
 def generate_key() -> str:
     """A new random key, base64url, for NIN_ENCRYPTION_KEYS or NIN_INDEX_KEY."""
     return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+
+
+class NinSealer:
+    """Encrypts and hashes many numbers with the keys read once (storing 100,000 lines)."""
+
+    def __init__(self) -> None:
+        k = keys()
+        self._id = k.current_id
+        self._aad = k.current_id.encode()
+        self._cipher = k.ciphers[k.current_id]
+        self._index = k.index_key
+
+    @property
+    def key_id(self) -> str:
+        """The id of the key that encrypts (the first of NIN_ENCRYPTION_KEYS)."""
+        return self._id
+
+    def encrypt(self, nin: str) -> str:
+        nonce = os.urandom(12)
+        sealed = self._cipher.encrypt(nonce, nin.encode("ascii"), self._aad)
+        return f"{self._id}${base64.urlsafe_b64encode(nonce + sealed).decode().rstrip('=')}"
+
+    def hash(self, nin: str) -> str:
+        return hmac.new(self._index, nin.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+if __name__ == "__main__":  # python -m trekkportal.lib.nincrypt: a fresh pair of keys
+    print(f"NIN_ENCRYPTION_KEYS=k1:{generate_key()}")
+    print(f"NIN_INDEX_KEY={generate_key()}")

@@ -3,6 +3,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 
 from .delivery import deliver_email
@@ -36,7 +37,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
                 message.save(update_fields=["status"])
                 deliver_email.enqueue(message_id=message.pk)
                 count += 1
-            record("mail.sent_again", request=request, count=count)
+            record(AuditAction.MAIL_SENT_AGAIN, request=request, count=count)
         self.message_user(
             request,
             gettext("E-mails queued again: %(count)d") % {"count": count},

@@ -22,7 +22,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils import timezone
 
 from trekkportal.jobs.queue import current_job, job
-from trekkportal.jobs.worker import safe_error
+from trekkportal.lib.errors import safe_error
 
 from .models import OutboxMessage
 

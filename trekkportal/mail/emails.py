@@ -91,7 +91,7 @@ def submission_receipt(
         context={
             "submitted_at": submitted_at,
             "count": file_count,
-            "url": _portal_url("portal:innsendte"),
+            "url": _portal_url("submissions:innsendte"),
         },
     )
 
@@ -130,7 +130,7 @@ def missing_list_reminder(
         company=company,
         to=to,
         period=period,
-        context={"deadline": deadline, "url": _portal_url("portal:innsending")},
+        context={"deadline": deadline, "url": _portal_url("submissions:innsending")},
     )
 
 

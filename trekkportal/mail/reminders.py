@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.periods import Period
 
@@ -73,7 +74,7 @@ def send_missing_list_reminders(*, today: dt.date) -> list[Reminder]:
                 reminder.recipients = len(messages)
                 reminder.save(update_fields=["recipients"])
                 record(
-                    "mail.reminder_sent",
+                    AuditAction.MAIL_REMINDER_SENT,
                     company=company,
                     obj=reminder,
                     period=period.iso,

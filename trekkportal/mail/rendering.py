@@ -2,7 +2,7 @@
 
 Only allow-listed context keys with plain values reach a template, and a value that holds
 a valid national identity number is refused: an e-mail says what happened and links to the
-portal, nothing more (design.md § Notifications).
+portal, nothing more (docs/domain.md § Notifications).
 """
 
 from __future__ import annotations

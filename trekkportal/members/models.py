@@ -25,7 +25,7 @@ class Member(models.Model):
 
     nin_encrypted = models.CharField(_("identity number (encrypted)"), max_length=100)
     nin_hash = models.CharField(_("identity number (keyed hash)"), max_length=64, unique=True)
-    nin_masked = models.CharField(_("identity number"), max_length=11)
+    nin_masked = models.CharField(_("national identity number"), max_length=11)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     name = models.CharField(_("name"), max_length=200)
     # lower-case, accents folded, words sorted: "Øvrebø, Kari Anne" == "kari anne ovrebo"
@@ -126,6 +126,7 @@ class MemberChange(models.Model):
         RESIGNED = "resigned", _("Resigned from the union")
         LAID_OFF = "laid_off", _("Laid off")
         INVOICE = "invoice", _("Pays by invoice")
+        DEDUCTION = "deduction", _("Pays by deduction again")
 
     member = models.ForeignKey(
         Member, on_delete=models.CASCADE, related_name="changes", verbose_name=_("member")

@@ -32,6 +32,9 @@ from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import connection, connections
 
+from trekkportal.audit.actions import AuditAction
+from trekkportal.audit.services import record
+
 FORMAT = 1
 
 
@@ -194,6 +197,7 @@ def create_backup(target: Path) -> dict:
         finally:
             os.umask(old_umask)
     os.replace(partial, target)
+    record(AuditAction.BACKUP_CREATED, files=len(files), engine=engine)
     return manifest
 
 
@@ -236,6 +240,7 @@ def restore_backup(source: Path, *, force: bool = False) -> dict:
                 saved = default_storage.save(name, File(handle, name=name))
                 if saved != name:
                     raise BackupError(f"{name} was stored as {saved}.")
+    record(AuditAction.BACKUP_RESTORED, files=len(manifest["files"]), made=manifest["created_at"])
     return manifest
 
 

@@ -1,5 +1,5 @@
 """System checks: what a server needs that is not there yet (every `check`, and gunicorn's
-start, see deploy/gunicorn.conf.py), and missing production configuration (`check
+start, see trekkportal/gunicorn_conf.py), and missing production configuration (`check
 --deploy`). Each message says what to run."""
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+
+from trekkportal.lib import nincrypt
 
 # The install steps themselves: a missing manifest must not stop `migrate` or `collectstatic`.
 INSTALL_COMMANDS = {"migrate", "collectstatic", "compile_translations", "makemigrations"}
@@ -49,7 +51,7 @@ def check_server_files(app_configs, **kwargs):
             Error(
                 missing_static + " Every page would fail without it.",
                 hint="Run: python manage.py collectstatic --no-input",
-                id="trekkportal.E001",
+                id="trekkportal.E010",
             )
         )
     for problem in translation_problems():
@@ -57,7 +59,7 @@ def check_server_files(app_configs, **kwargs):
             Error(
                 problem + " The portal would show English instead of bokmål.",
                 hint="Run: python manage.py compile_translations",
-                id="trekkportal.E002",
+                id="trekkportal.E011",
             )
         )
     media = settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage")
@@ -66,10 +68,28 @@ def check_server_files(app_configs, **kwargs):
             Error(
                 f"MEDIA_ROOT {settings.MEDIA_ROOT} is not writable: submissions cannot be stored.",
                 hint="Give the service user write access, or set MEDIA_ROOT.",
-                id="trekkportal.E003",
+                id="trekkportal.E012",
             )
         )
     return problems
+
+
+@register(Tags.security)
+def check_nin_keys(app_configs, **kwargs):
+    """Malformed identity-number keys stop the server before it stores anything."""
+    try:
+        nincrypt.keys()
+    except nincrypt.NinKeyError as exc:
+        return [
+            Error(
+                f"The identity-number keys are not usable: {exc}.",
+                hint="NIN_ENCRYPTION_KEYS is 'id:base64key,...' (32-byte keys, current first); "
+                "NIN_INDEX_KEY is base64 of 32 bytes. "
+                "`python -m trekkportal.lib.nincrypt` prints new keys.",
+                id="trekkportal.E001",
+            )
+        ]
+    return []
 
 
 @register(Tags.security, deploy=True)
@@ -81,6 +101,19 @@ def check_production_configuration(app_configs, **kwargs):
                 "SECRET_KEY is the development key.",
                 hint="Set SECRET_KEY to a long random value.",
                 id="trekkportal.W001",
+            )
+        )
+    try:
+        derived = nincrypt.keys_are_derived()
+    except nincrypt.NinKeyError:
+        derived = False  # check_nin_keys reports it
+    if derived:
+        problems.append(
+            Warning(
+                "Identity numbers are encrypted with development keys derived from SECRET_KEY.",
+                hint="Set NIN_ENCRYPTION_KEYS and NIN_INDEX_KEY "
+                "(`python -m trekkportal.lib.nincrypt` prints new keys).",
+                id="trekkportal.W004",
             )
         )
     if settings.EMAIL_BACKEND.endswith(("console.EmailBackend", "locmem.EmailBackend")):

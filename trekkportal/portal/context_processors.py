@@ -3,10 +3,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from trekkportal.accounts.selectors import get_active_company, get_companies
+from trekkportal.lib.nincrypt import keys_are_derived
 
 TABS = [
-    ("portal:innsending", _("Submission")),
-    ("portal:innsendte", _("Lists submitted in the last year")),
+    ("submissions:innsending", _("Submission")),
+    ("submissions:innsendte", _("Lists submitted in the last year")),
     ("portal:brev", _("Letters from the union")),
     ("portal:utrukne", _("Missing deductions")),
 ]
@@ -16,6 +17,7 @@ def portal(request):
     context = {
         "union_name": settings.UNION_NAME,
         "insecure_secret_key": settings.SECRET_KEY == settings.DEVELOPMENT_SECRET_KEY,
+        "development_nin_keys": keys_are_derived(),
         "csp_nonce": getattr(request, "csp_nonce", ""),
     }
     user = getattr(request, "user", None)

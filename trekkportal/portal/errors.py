@@ -1,6 +1,9 @@
 """Error pages in the portal's own look, with no stack trace or personal data (F4)."""
 
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from trekkportal.accounts.decorators import open_before_nda
 
 
 def _page(request, status: int):
@@ -19,12 +22,14 @@ def page_not_found(request, exception=None):
     return _page(request, 404)
 
 
+@open_before_nda
+@require_safe
 def request_too_large(request, exception=None):
     """nginx's error_page for 413 (deploy/nginx/): a request body over the server's limit
     never reaches Django, so nginx shows this page instead of its own."""
     from django.conf import settings
 
-    from trekkportal.submissions.services import format_size
+    from trekkportal.submissions.display import format_size
 
     limit = format_size(settings.SUBMISSION_MAX_TOTAL_SIZE)
     return render(request, "errors/error.html", {"status": 413, "limit": limit}, status=413)

@@ -14,6 +14,7 @@ from django.utils import translation
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from trekkportal.accounts.decorators import open_before_nda
 from trekkportal.lib.redirects import safe_next_url
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
@@ -30,6 +31,7 @@ class PortalLocaleMiddleware(LocaleMiddleware):
         request.LANGUAGE_CODE = translation.get_language()
 
 
+@open_before_nda
 @require_POST
 def set_language(request):
     """Django's set_language, and the choice becomes a logged-in user's preferred language

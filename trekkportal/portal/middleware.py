@@ -1,4 +1,4 @@
-"""Content-Security-Policy and the remaining security headers (security-tests.md F2)."""
+"""Content-Security-Policy and the remaining security headers (docs/security.md F2)."""
 
 from __future__ import annotations
 

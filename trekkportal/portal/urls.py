@@ -1,14 +1,10 @@
 from django.urls import path
 
-from trekkportal.submissions import views as submission_views
-
 from . import views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("innsending/", submission_views.innsending, name="innsending"),
-    path("innsendte/", submission_views.innsendte, name="innsendte"),
     path("brev/", views.brev, name="brev"),
     path("utrukne/", views.utrukne, name="utrukne"),
     path("bytt-bedrift/", views.switch, name="switch_company"),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from trekkportal.accounts.decorators import company_required
+from trekkportal.accounts.decorators import company_required, open_before_nda
 from trekkportal.accounts.services import switch_company
 from trekkportal.lib.redirects import safe_next_url
 
@@ -19,7 +19,7 @@ from .health import run_checks
 @require_GET
 @company_required
 def home(request):
-    return redirect("portal:innsending")
+    return redirect("submissions:innsending")
 
 
 @require_GET
@@ -47,6 +47,7 @@ def switch(request):
     return HttpResponseRedirect(safe_next_url(request, "portal:home"))
 
 
+@open_before_nda
 @never_cache
 @require_GET
 def healthz(request):

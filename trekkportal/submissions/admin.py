@@ -19,13 +19,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.filesafety import neutralise_cell
-from trekkportal.lib.identity import mask_nin
+from trekkportal.lib.nincrypt import decrypt_nin
 
-from .models import DeductionLine, ParseIssue, Submission, SubmittedFile
+from .models import LINE_FIELDS, DeductionLine, ParseIssue, Submission, SubmittedFile
 from .selectors import get_submitted_file_for_staff
-from .services import download_file
+from .storage import download_file
 
 LINES_PER_PAGE = 100
 
@@ -214,15 +215,12 @@ class SubmittedFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 submitted_file=submitted_file, row__in=[line.row for line in lines]
             ).order_by("row", "pk"):
                 by_row.setdefault(issue.row, []).append(issue)
-        rows = [
-            (line, mask_nin(line.nin) if line.nin else "", by_row.get(line.row, []))
-            for line in lines
-        ]
+        rows = [(line, line.nin_masked, by_row.get(line.row, [])) for line in lines]
         file_issues = list(
             ParseIssue.objects.filter(submitted_file=submitted_file, row=None).order_by("pk")
         )
         record(
-            "submission.lines_viewed",
+            AuditAction.SUBMISSION_LINES_VIEWED,
             actor=request.user,
             company=submitted_file.submission.company,
             obj=submitted_file,
@@ -247,7 +245,7 @@ class SubmittedFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not self.has_view_permission(request, submitted_file):
             raise PermissionDenied
         record(
-            "submission.lines_exported",
+            AuditAction.SUBMISSION_LINES_EXPORTED,
             actor=request.user,
             company=submitted_file.submission.company,
             obj=submitted_file,
@@ -269,19 +267,14 @@ class SubmittedFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return response
 
 
-CSV_FIELDS = (
-    "row",
-    "nin",
-    "birth_date",
-    "name",
-    "employee_no",
-    "member_no",
-    "base_amount",
-    "amount",
-    "union_amount",
-    "club_amount",
-    "period",
-    "valid",
+# Every field of a line except the keys and the parser's flags about the identity number.
+# The export is the one place a list's full identity numbers are decrypted (audited); the
+# column is headed by the masked field's name ("national identity number").
+CSV_FIELDS = tuple(
+    name
+    for name in LINE_FIELDS
+    if name
+    not in {"id", "submitted_file_id", "nin_encrypted", "nin_hash", "nin_restored", "nin_uncertain"}
 )
 
 
@@ -300,7 +293,7 @@ def _csv_rows(lines, submitted_file):
         yield writer.writerow(
             [
                 line.row,
-                line.nin,
+                decrypt_nin(line.nin_encrypted) if line.nin_encrypted else "",
                 line.birth_date.strftime("%d.%m.%Y") if line.birth_date else "",
                 neutralise_cell(line.name),
                 neutralise_cell(line.employee_no),
@@ -319,7 +312,11 @@ def _csv_amount(value):
     return "" if value is None else number_format(value, 2, use_l10n=True, force_grouping=False)
 
 
-COLUMN_LABELS = {"surname": _("surname"), "first_name": _("first name")}
+COLUMN_LABELS = {
+    "nin": _("national identity number"),
+    "surname": _("surname"),
+    "first_name": _("first name"),
+}
 
 
 def _field_label(field: str) -> str:

@@ -1,5 +1,5 @@
 """The receipt e-mail for a submission. It names the company, the period and the number
-of files, never a member (design.md § Notifications).
+of files, never a member (docs/domain.md § Notifications).
 
 The receipt is queued in the submission's transaction through the e-mail outbox
 (``trekkportal.mail.emails.submission_receipt``): it exists exactly when the submission

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trekkportal.lib.periods import Period, selectable_periods
 
-from .services import check_files, check_period
+from .validation import check_files, check_period
 
 
 class MultipleFileInput(forms.FileInput):

@@ -15,7 +15,8 @@ from trekkportal.jobs.queue import Daily, current_job, job
 
 from .models import SubmittedFile
 from .parsers.model import ParseFailure
-from .services import record_parse_result, sweep_orphan_files
+from .services import record_parse_result
+from .storage import sweep_orphan_files
 
 logger = logging.getLogger(__name__)
 

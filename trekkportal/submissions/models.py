@@ -112,8 +112,10 @@ class SubmittedFile(models.Model):
 class DeductionLine(models.Model):
     """One data row of a parsed file, stored with its file, whole or not at all.
 
-    ``nin`` is special-category data (GDPR art. 9): never log it, show it masked
-    (``mask_nin``); reconciliation matches on it per company and period.
+    The identity number is special-category data (GDPR art. 9) and is never stored in
+    plain text: ``nin_encrypted`` (AES-GCM, ``lib.nincrypt``) for the rare full display or
+    export (audited), ``nin_hash`` (keyed HMAC) for matching against the member register,
+    ``nin_masked`` for everything else.
     """
 
     submitted_file = models.ForeignKey(
@@ -124,7 +126,9 @@ class DeductionLine(models.Model):
         db_index=False,  # the (submitted_file, row) index serves it
     )
     row = models.PositiveIntegerField(_("row"))
-    nin = models.CharField(_("national identity number"), max_length=11, blank=True)
+    nin_encrypted = models.CharField(_("identity number (encrypted)"), max_length=100, blank=True)
+    nin_hash = models.CharField(_("identity number (keyed hash)"), max_length=64, blank=True)
+    nin_masked = models.CharField(_("national identity number"), max_length=11, blank=True)
     nin_restored = models.BooleanField(_("leading zero restored"), default=False)
     nin_uncertain = models.BooleanField(_("identity number uncertain"), default=False)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
@@ -155,8 +159,8 @@ class DeductionLine(models.Model):
         indexes = [
             # The lines of a file in row order (the staff view pages through them).
             models.Index(fields=["submitted_file", "row"], name="deductionline_file_row"),
-            # Reconciliation matches lines to members by identity number.
-            models.Index(fields=["nin"], name="deductionline_nin"),
+            # Reconciliation matches lines to members by identity number (keyed hash).
+            models.Index(fields=["nin_hash"], name="deductionline_nin_hash"),
         ]
 
     def __str__(self) -> str:
@@ -190,3 +194,28 @@ class ParseIssue(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+# DeductionLine's concrete fields in model order, the one list of them: the parse result is
+# stored with positional arguments (the fast path of Model.__init__) in this order, and the
+# staff's CSV export shows them. A test holds it equal to the model.
+LINE_FIELDS = (
+    "id",
+    "submitted_file_id",
+    "row",
+    "nin_encrypted",
+    "nin_hash",
+    "nin_masked",
+    "nin_restored",
+    "nin_uncertain",
+    "birth_date",
+    "name",
+    "employee_no",
+    "member_no",
+    "base_amount",
+    "amount",
+    "union_amount",
+    "club_amount",
+    "period",
+    "valid",
+)

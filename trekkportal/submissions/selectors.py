@@ -8,6 +8,7 @@ from django.db.models import F, Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.periods import last_twelve_months_start
 
@@ -30,7 +31,7 @@ def get_submission_for_user(request: HttpRequest, pk: int) -> Submission:
         .first()
     )
     if submission is None:
-        record("access.refused", request=request, company=request.company, submission=pk)
+        record(AuditAction.ACCESS_REFUSED, request=request, company=request.company, submission=pk)
         raise Http404
     return submission
 

@@ -1,42 +1,40 @@
-"""Services that change submissions: submit a list, record a parse result, sweep orphans.
+"""Services that change submissions: submit a list, record a parse result.
 
-Storage that loses nothing: every file is written to storage under a generated name
-(size and SHA-256 recorded) before one transaction writes all the rows; if anything fails,
-the files already written are deleted again and no row remains. A crash between the two
-leaves files without rows, which ``sweep_orphan_files`` removes after a while.
+The other parts live beside it: ``validation`` (what a submission must pass), ``storage``
+(files in storage, the orphan sweeper, staff downloads) and ``display`` (sizes and parse
+problems as the reader sees them).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
 import itertools
 import logging
 import sys
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
-from trekkportal.jobs.worker import safe_error
-from trekkportal.lib.periods import Period, selectable_periods
+from trekkportal.lib.errors import safe_error
+from trekkportal.lib.identity import mask_nin
+from trekkportal.lib.nincrypt import NinSealer
+from trekkportal.lib.periods import Period
 
+from .display import issue_message
 from .emails import schedule_submission_receipt
 from .models import DeductionLine, ParseIssue, Submission, SubmittedFile
-from .uploads import EMPTY, TOO_LARGE, UploadRefused, inspect_upload, sanitize_filename
+from .storage import StoredFile, delete_files, write_file
+from .validation import check_files, check_period
 
 logger = logging.getLogger(__name__)
 
@@ -45,65 +43,6 @@ STORAGE_PREFIX = "submissions/"
 
 class SubmissionFailed(Exception):
     """Storing a submission failed (storage or database); nothing was kept."""
-
-
-@dataclass(frozen=True)
-class _StoredFile:
-    storage_name: str
-    original_name: str
-    kind: str
-    size: int
-    sha256: str
-
-
-def check_period(period: Period, *, today: dt.date | None = None) -> None:
-    """Only the current month and the previous 12 may be chosen (design.md § Periods)."""
-    choices = selectable_periods(today or timezone.localdate())
-    if period > choices[0]:
-        raise ValidationError(_("You cannot submit a list for a month that has not started."))
-    if period < choices[-1]:
-        raise ValidationError(
-            _("You can submit lists for the current month and the previous 12 months.")
-        )
-
-
-def check_files(files: Sequence[File]) -> list[str]:
-    """The kinds of the files, or ValidationError naming each refused file and why."""
-    errors: list[str] = []
-    kinds: list[str] = []
-    total = 0
-    max_size = settings.SUBMISSION_MAX_FILE_SIZE
-    if len(files) > settings.SUBMISSION_MAX_FILES:
-        raise ValidationError(
-            _("You can send at most %(count)d files at a time.")
-            % {"count": settings.SUBMISSION_MAX_FILES}
-        )
-    for upload in files:
-        total += upload.size or 0
-        try:
-            if not upload.size:
-                raise UploadRefused(EMPTY)
-            if upload.size > max_size:
-                raise UploadRefused(TOO_LARGE, max_mb=max_size // (1024 * 1024))
-            kinds.append(inspect_upload(upload.name, upload))
-        except UploadRefused as refusal:
-            errors.append(refusal.message(upload.name))
-    if not errors and total > settings.SUBMISSION_MAX_TOTAL_SIZE:
-        errors.append(
-            _("The files are larger than %(limit)s together. Send them in several submissions.")
-            % {"limit": format_size(settings.SUBMISSION_MAX_TOTAL_SIZE)}
-        )
-    if errors:
-        raise ValidationError(errors)
-    return kinds
-
-
-def format_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.0f} MB"
-    if size >= 1024:
-        return f"{size / 1024:.0f} kB"
-    return f"{size} B"
 
 
 def submit_list(
@@ -140,10 +79,10 @@ def submit_list(
     check_period(period)
     kinds = check_files(files)
 
-    written: list[_StoredFile] = []
+    written: list[StoredFile] = []
     try:
         for upload, kind in zip(files, kinds, strict=True):
-            written.append(_write_file(upload, kind))
+            written.append(write_file(upload, kind))
         with transaction.atomic():
             submission = Submission.objects.create(
                 company=company,
@@ -166,7 +105,7 @@ def submit_list(
                 for position, stored in enumerate(written)
             )
             record(
-                "submission.created",
+                AuditAction.SUBMISSION_CREATED,
                 actor=acting_user,
                 company=company,
                 obj=submission,
@@ -178,7 +117,7 @@ def submit_list(
             schedule_submission_receipt(submission, file_count=len(written))
             _schedule_parsing(created)
     except IntegrityError:
-        _delete_files(written)
+        delete_files(written)
         existing = Submission.objects.filter(
             company=company, idempotency_key=idempotency_key
         ).first()
@@ -187,7 +126,7 @@ def submit_list(
         logger.error("submission failed: %s", safe_error(sys.exc_info()[1]))
         raise SubmissionFailed from None
     except Exception as error:
-        _delete_files(written)
+        delete_files(written)
         # The error's first line only: a database error's detail quotes the row (comment).
         logger.error(
             "submission failed, %d stored file(s) removed: %s", len(written), safe_error(error)
@@ -202,33 +141,6 @@ def _schedule_parsing(files: Sequence[SubmittedFile]) -> None:
 
     for submitted_file in files:
         parse_submitted_file.enqueue(submitted_file_id=submitted_file.pk)
-
-
-def _write_file(upload: File, kind: str) -> _StoredFile:
-    digest = hashlib.sha256()
-    size = 0
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-        size += len(chunk)
-    upload.seek(0)
-    name = f"{STORAGE_PREFIX}{uuid.uuid4().hex}.{kind}"
-    stored_name = default_storage.save(name, upload)
-    return _StoredFile(
-        storage_name=stored_name,
-        original_name=sanitize_filename(upload.name),
-        kind=kind,
-        size=size,
-        sha256=digest.hexdigest(),
-    )
-
-
-def _delete_files(written: Sequence[_StoredFile]) -> None:
-    for stored in written:
-        try:
-            default_storage.delete(stored.storage_name)
-        except Exception:  # the sweeper gets whatever is left
-            logger.exception("could not delete %s", stored.storage_name)
 
 
 def record_parse_result(*, submitted_file: SubmittedFile, parsed: Any) -> SubmittedFile:
@@ -288,7 +200,7 @@ def record_parse_result(*, submitted_file: SubmittedFile, parsed: Any) -> Submit
         _store_in_batches(DeductionLine, _line_rows(row, lines))
         _store_in_batches(ParseIssue, (_issue_row(row, error) for error in errors))
         record(
-            "submission.file_parsed",
+            AuditAction.SUBMISSION_FILE_PARSED,
             company=row.submission.company,
             obj=row,
             state=row.state,
@@ -308,40 +220,22 @@ def _store_in_batches(model: type[models.Model], objects: Iterable[models.Model]
         model.objects.bulk_create(batch, batch_size=STORE_BATCH_SIZE)
 
 
-# DeductionLine's concrete fields in model order: lines are built with positional
-# arguments, the fast path of Model.__init__ (a test holds this equal to the model).
-LINE_FIELDS = (
-    "id",
-    "submitted_file_id",
-    "row",
-    "nin",
-    "nin_restored",
-    "nin_uncertain",
-    "birth_date",
-    "name",
-    "employee_no",
-    "member_no",
-    "base_amount",
-    "amount",
-    "union_amount",
-    "club_amount",
-    "period",
-    "valid",
-)
-
-
 def _line_rows(submitted_file: SubmittedFile, lines: Iterable[Any]) -> Iterator[DeductionLine]:
     file_id = submitted_file.pk
     periods: dict[str | None, dt.date | None] = {}
+    sealer = NinSealer()
     for line in lines:
         period = line.period
         if period not in periods:
             periods[period] = _period_date(period)
+        nin = line.nin or ""
         yield DeductionLine(
             None,
             file_id,
             line.row,
-            line.nin or "",
+            sealer.encrypt(nin) if nin else "",
+            sealer.hash(nin) if nin else "",
+            mask_nin(nin) if nin else "",
             line.nin_restored,
             line.nin_uncertain,
             line.birth_date,
@@ -376,74 +270,3 @@ def _issue_row(submitted_file: SubmittedFile, error: Any) -> ParseIssue:
         code=error.code[:40],
         message=issue_message(error)[:500],
     )
-
-
-# Parser params that hold an amount ("12345.50"), shown in the reader's number format.
-AMOUNT_PARAMS = {
-    "amount_negative": ("value",),
-    "split_mismatch": ("value",),
-    "total_mismatch": ("declared", "computed"),
-}
-
-
-def issue_message(error: Any) -> str:
-    """A parse error in the active language, amounts in its number format (``1 234,50``).
-
-    The parser's params never hold a full identity number (it masks them)."""
-    from .parsers import render
-
-    params = dict(error.params)
-    for name in AMOUNT_PARAMS.get(error.code, ()):
-        with contextlib.suppress(KeyError, ArithmeticError, TypeError, ValueError):
-            params[name] = number_format(Decimal(params[name]), 2, force_grouping=True)
-    return render(error.code, params, _)
-
-
-SWEEP_CHUNK = 500
-
-
-def sweep_orphan_files(*, older_than: dt.timedelta | None = None) -> list[str]:
-    """Delete stored submission files that no row refers to and that are older than
-    ``older_than`` (default: SUBMISSION_ORPHAN_MINUTES). Returns the names deleted."""
-    if older_than is None:
-        older_than = dt.timedelta(minutes=settings.SUBMISSION_ORPHAN_MINUTES)
-    cutoff = timezone.now() - older_than
-    try:
-        _dirs, names = default_storage.listdir(STORAGE_PREFIX.rstrip("/"))
-    except FileNotFoundError:
-        return []
-    candidates = [f"{STORAGE_PREFIX}{name}" for name in names]
-    known: set[str] = set()
-    # In chunks: years of files would exceed SQLite's limit of variables in one query.
-    for start in range(0, len(candidates), SWEEP_CHUNK):
-        chunk = candidates[start : start + SWEEP_CHUNK]
-        known.update(
-            SubmittedFile.objects.filter(storage_name__in=chunk).values_list(
-                "storage_name", flat=True
-            )
-        )
-    deleted = []
-    for name in candidates:
-        if name in known:
-            continue
-        if default_storage.get_modified_time(name) > cutoff:
-            continue  # perhaps a submission being written right now
-        default_storage.delete(name)
-        deleted.append(name)
-    if deleted:
-        record("submission.orphans_swept", count=len(deleted))
-    return deleted
-
-
-def download_file(*, submitted_file: SubmittedFile, acting_user: Any, request: HttpRequest):
-    """Open a stored file for union staff; audited."""
-    handle = default_storage.open(submitted_file.storage_name, "rb")
-    record(
-        "submission.file_downloaded",
-        actor=acting_user,
-        company=submitted_file.submission.company,
-        obj=submitted_file,
-        request=request,
-        submission=submitted_file.submission_id,
-    )
-    return handle

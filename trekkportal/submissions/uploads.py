@@ -1,9 +1,10 @@
-"""Upload checks: what a file must pass before anything is stored (security-tests.md E).
+"""Upload checks: what a file must pass before anything is stored (docs/security.md E).
 
 The checks themselves live in ``trekkportal.lib.filesafety`` (pure, shared with the
 parser): the content decides what a file is (magic bytes, zip directory of xlsx/ods, OLE2
 streams of xls), macro-enabled and encrypted workbooks are refused, zip containers must
-stay within sane limits, and web pages or programs under a list's name are refused. This
+stay within sane limits, and web pages or programs under a list's name are refused; empty
+and too large files too, with the one wording of ``filesafety.REFUSAL_MESSAGES``. This
 module adds the portal's settings (size limit, PDF acceptance) and turns a refusal into a
 sentence in the user's language that names the file.
 """
@@ -18,8 +19,6 @@ from django.utils.translation import gettext_lazy as _
 
 from trekkportal.lib import filesafety
 
-EMPTY = _("The file %(name)s is empty.")
-TOO_LARGE = _("The file %(name)s is larger than %(max_mb)s MB, which is the most we accept.")
 PDF_REFUSED = _("The file %(name)s is a PDF. Send the list as Excel or text.")
 
 

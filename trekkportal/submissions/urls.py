@@ -1,8 +1,14 @@
+"""Every submissions URL: the form, its receipt, the list of the last year and the list
+template. Each app brings its own ``urls.py`` with its own namespace."""
+
 from django.urls import path
 
-from . import views
+from . import template_views, views
 
 app_name = "submissions"
 urlpatterns = [
+    path("innsending/", views.innsending, name="innsending"),
     path("innsending/<int:pk>/kvittering/", views.receipt, name="receipt"),
+    path("innsendte/", views.innsendte, name="innsendte"),
+    path("mal/trekkliste.xlsx", template_views.download_template, name="list_template"),
 ]

@@ -10,11 +10,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from trekkportal.accounts.decorators import company_required
+from trekkportal.portal.body_limit import limit_request_body
 
+from .display import format_size
 from .forms import SubmissionForm
 from .selectors import (
     RECEIPT_ISSUES,
@@ -22,26 +23,28 @@ from .selectors import (
     recent_submissions,
     with_first_issues,
 )
-from .services import SubmissionFailed, format_size, submit_list
+from .services import SubmissionFailed, submit_list
+from .validation import too_large_together
 
 PAGE_SIZE = 25
 # Room for the form's other fields and the multipart framing around the files.
 BODY_MARGIN = 1024 * 1024
 
 
-@csrf_exempt  # checked below, after the body size (reading the token reads the body)
+def _too_large(request):
+    form = _new_form(request)
+    messages.error(request, too_large_together())
+    return render(request, "submissions/innsending.html", _form_context(form), status=413)
+
+
+def _body_limit() -> int:
+    return settings.SUBMISSION_MAX_TOTAL_SIZE + BODY_MARGIN
+
+
 @require_http_methods(["GET", "POST"])
 @company_required
+@limit_request_body(_body_limit, too_large=company_required(_too_large))
 def innsending(request):
-    if request.method == "POST":
-        length = request.META.get("CONTENT_LENGTH") or "0"
-        if not length.isdigit() or int(length) > settings.SUBMISSION_MAX_TOTAL_SIZE + BODY_MARGIN:
-            return _too_large(request)
-    return _innsending(request)
-
-
-@csrf_protect
-def _innsending(request):
     if request.method == "POST":
         if not _opened_for_active_company(request):
             messages.error(
@@ -53,7 +56,7 @@ def _innsending(request):
                 )
                 % {"name": request.company.name},
             )
-            return redirect("portal:innsending")
+            return redirect("submissions:innsending")
         form = SubmissionForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
@@ -119,16 +122,6 @@ def _form_context(form):
             + (("pdf",) if settings.SUBMISSION_ACCEPT_PDF else ())
         ),
     }
-
-
-def _too_large(request):
-    form = _new_form(request)
-    messages.error(
-        request,
-        _("The files are larger than %(limit)s together. Send them in several submissions.")
-        % {"limit": format_size(settings.SUBMISSION_MAX_TOTAL_SIZE)},
-    )
-    return render(request, "submissions/innsending.html", _form_context(form), status=413)
 
 
 @require_GET

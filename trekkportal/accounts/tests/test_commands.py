@@ -46,7 +46,7 @@ def test_add_user_makes_union_staff(db):
 def test_union_staff_added_by_command_can_open_the_submissions_in_the_admin(db):
     from django.test import Client
 
-    from conftest import log_in_client
+    from tests.fixtures import log_in_client
 
     call_command("add_user", "staff@forbundet.example", "--staff")
     client = Client()

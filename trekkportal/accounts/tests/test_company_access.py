@@ -1,4 +1,4 @@
-"""Company access and the audit trail of account events (security-tests.md D2, D4, F5)."""
+"""Company access and the audit trail of account events (docs/security.md D2, D4, F5)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from .helpers import NEW_PASSWORD, code_from_outbox, request_code, submit_code
 
 
 def active_company_name(client) -> str:
-    response = client.get(reverse("portal:innsending"))
+    response = client.get(reverse("submissions:innsending"))
     assert response.status_code == 200
     return response.context["active_company"].name
 
@@ -41,15 +41,15 @@ def test_a_tampered_session_never_shows_another_company(client_a, company_a, com
     session[ACTIVE_COMPANY_SESSION_KEY] = company_b.pk
     session.save()
     assert active_company_name(client_a) == company_a.name
-    html = client_a.get(reverse("portal:innsending")).content.decode()
+    html = client_a.get(reverse("submissions:innsending")).content.decode()
     assert company_b.name not in html
 
 
 # D4 ------------------------------------------------------------------------------------
 def test_revoked_access_takes_effect_at_the_next_request(client_b, employer_b, company_b):
-    assert client_b.get(reverse("portal:innsending")).status_code == 200
+    assert client_b.get(reverse("submissions:innsending")).status_code == 200
     revoke_access(user=employer_b, company=company_b)
-    response = client_b.get(reverse("portal:innsending"))
+    response = client_b.get(reverse("submissions:innsending"))
     assert response.status_code == 403
     assert company_b.name not in response.content.decode()
     assert AuditEvent.objects.filter(action="access.refused", actor=employer_b).exists()
@@ -66,7 +66,7 @@ def test_revoking_the_active_company_falls_back_to_a_granted_one(
 def test_a_deactivated_company_is_no_longer_reachable(client_b, company_b):
     company_b.is_active = False
     company_b.save()
-    assert client_b.get(reverse("portal:innsending")).status_code == 403
+    assert client_b.get(reverse("submissions:innsending")).status_code == 403
 
 
 # Audit ---------------------------------------------------------------------------------

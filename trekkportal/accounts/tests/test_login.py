@@ -1,4 +1,4 @@
-"""Login, passwords and union staff's second factor (security-tests.md B1-B7, D6)."""
+"""Login, passwords and union staff's second factor (docs/security.md B1-B7, D6)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 import trekkportal.settings as production_settings
-from conftest import PASSWORD
+from tests.fixtures import PASSWORD
 from trekkportal.accounts.services import add_user
 from trekkportal.audit.models import AuditEvent
 
@@ -44,7 +44,7 @@ def test_an_employer_logs_in_by_email_and_is_audited(client, employer_a):
     response = log_in(client, "KARI@alfa.example")
     assert response.status_code == 302
     # Logged in: the portal asks for the NDA next (an anonymous visitor would go to login).
-    assert client.get(reverse("portal:innsending")).url.startswith(reverse("nda"))
+    assert client.get(reverse("submissions:innsending")).url.startswith(reverse("nda"))
     assert AuditEvent.objects.filter(action="login", actor=employer_a).exists()
 
 
@@ -243,7 +243,7 @@ def test_staff_required_lets_only_staff_with_a_second_factor_through(rf, client,
     from django.contrib.sessions.backends.db import SessionStore
     from django.http import Http404, HttpResponse
 
-    from conftest import log_in_client
+    from tests.fixtures import log_in_client
     from trekkportal.accounts.decorators import staff_required
 
     @staff_required

@@ -1,14 +1,14 @@
-"""The non-disclosure agreement gate (security-tests.md C6)."""
+"""The non-disclosure agreement gate (docs/security.md C6)."""
 
 from __future__ import annotations
 
 import pytest
 import time_machine
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
-from conftest import log_in_client
-from trekkportal.accounts.middleware import NDA_EXEMPT_URL_NAMES
+from tests.fixtures import every_url, log_in_client
+from trekkportal.accounts.decorators import is_open_before_nda
 from trekkportal.accounts.models import NdaAcceptance, NdaVersion
 from trekkportal.accounts.nda import SEED_TEXT, current_nda_version
 from trekkportal.accounts.selectors import ACTIVE_COMPANY_SESSION_KEY
@@ -24,37 +24,8 @@ def fresh_client(client, employer_a):
     return log_in_client(client, employer_a, accept_nda=False)
 
 
-def every_url() -> list[tuple[str, str]]:
-    """(view name, path) of every route in the project, with 1 for any argument."""
-    found = []
-
-    def walk(patterns, prefix: str, namespace: str):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                ns = ":".join(filter(None, [namespace, pattern.namespace]))
-                walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
-            elif isinstance(pattern, URLPattern) and pattern.name:
-                name = ":".join(filter(None, [namespace, pattern.name]))
-                path = prefix + str(pattern.pattern)
-                found.append((name, path))
-
-    walk(get_resolver().url_patterns, "", "")
-    urls = []
-    for name, route in found:
-        if name in NDA_EXEMPT_URL_NAMES or route.startswith("^") or "(?P" in route:
-            continue
-        path = "/" + route
-        while "<" in path:
-            start, end = path.index("<"), path.index(">")
-            converter = path[start + 1 : end].split(":")[0] if ":" in path[start:end] else "str"
-            value = "1" if converter in ("int", "str", "path") else "x"
-            path = path[:start] + value + path[end + 1 :]
-        urls.append((name, path))
-    return urls
-
-
 def test_every_page_download_and_api_call_leads_to_the_nda_first(fresh_client):
-    urls = every_url()
+    urls = [(name, path) for name, path, view in every_url() if not is_open_before_nda(view)]
     assert len(urls) > 10
     for name, path in urls:
         for method in ("get", "post"):
@@ -109,17 +80,17 @@ def test_acceptance_is_stored_with_version_and_time_and_opens_the_portal(fresh_c
     assert acceptance.version == current_nda_version()
     assert acceptance.accepted_at == at
     assert AuditEvent.objects.filter(action="nda.accepted", actor=employer_a).exists()
-    assert fresh_client.get(reverse("portal:innsending")).status_code == 200
+    assert fresh_client.get(reverse("submissions:innsending")).status_code == 200
 
 
 def test_a_new_version_asks_again(client_a, employer_a, staff):
-    assert client_a.get(reverse("portal:innsending")).status_code == 200
+    assert client_a.get(reverse("submissions:innsending")).status_code == 200
     publish_nda(text=SEED_TEXT + "\nNy setning i versjon 2.", acting_user=staff)
-    response = client_a.get(reverse("portal:innsending"))
+    response = client_a.get(reverse("submissions:innsending"))
     assert response.url.startswith(reverse("nda"))
     assert "Ny setning i versjon 2." in client_a.get(response.url).content.decode()
     client_a.post(reverse("nda"), {"accept": "on"})
-    assert client_a.get(reverse("portal:innsending")).status_code == 200
+    assert client_a.get(reverse("submissions:innsending")).status_code == 200
     assert employer_a.nda_acceptances.count() == 2
 
 
@@ -129,7 +100,7 @@ def test_staff_publish_a_new_version_in_the_admin(staff_client, client_a):
     )
     assert response.status_code == 302
     assert current_nda_version().version == 2
-    assert client_a.get(reverse("portal:innsending")).url.startswith(reverse("nda"))
+    assert client_a.get(reverse("submissions:innsending")).url.startswith(reverse("nda"))
     assert AuditEvent.objects.filter(action="nda.published").exists()
 
 
@@ -141,11 +112,11 @@ def test_the_nda_page_never_redirects_off_site(fresh_client):
 def test_logout_works_before_the_nda(fresh_client):
     response = fresh_client.post(reverse("logout"))
     assert response.status_code == 302
-    assert fresh_client.get(reverse("portal:innsending")).url.startswith(reverse("login"))
+    assert fresh_client.get(reverse("submissions:innsending")).url.startswith(reverse("login"))
 
 
 def test_the_gate_costs_at_most_one_query_once_accepted(client_a, django_assert_max_num_queries):
-    client_a.get(reverse("portal:innsending"))
+    client_a.get(reverse("submissions:innsending"))
     from trekkportal.accounts.nda import nda_accepted
 
     class Request:

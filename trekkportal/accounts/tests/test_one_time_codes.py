@@ -1,4 +1,4 @@
-"""Activation and forgotten password by one-time code (security-tests.md A1-A9)."""
+"""Activation and forgotten password by one-time code (docs/security.md A1-A9)."""
 
 from __future__ import annotations
 

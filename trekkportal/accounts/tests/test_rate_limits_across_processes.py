@@ -1,4 +1,4 @@
-"""Rate limits hold across worker processes (security-tests.md A7, B4; design.md: the
+"""Rate limits hold across worker processes (docs/security.md A7, B4; the
 default cache is shared by every process). Two separate Python processes hit the same
 database; the second one sees the attempts the first one used up."""
 

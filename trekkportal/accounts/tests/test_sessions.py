@@ -1,4 +1,4 @@
-"""Sessions and flow (security-tests.md C1-C5, C7)."""
+"""Sessions and flow (docs/security.md C1-C5, C7)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from conftest import PASSWORD, log_in_client
+from tests.fixtures import PASSWORD, log_in_client
 from trekkportal.accounts.services import deactivate_user
 from trekkportal.audit.models import AuditEvent
 
 from .helpers import NEW_PASSWORD, code_from_outbox, request_code, submit_code
 
-HOME = "portal:innsending"
+HOME = "submissions:innsending"
 
 
 def log_in(client, email: str, password: str = PASSWORD):

@@ -2,15 +2,37 @@ import logging
 
 import pytest
 
+from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.logging import OneLineUTCFormatter
+from trekkportal.audit.models import AuditEvent
 from trekkportal.audit.services import record
 
 
 def test_it_refuses_sensitive_keys(db):
     with pytest.raises(ValueError):
-        record("x", password="hunter2")
+        record(AuditAction.LOGIN, password="hunter2")
     with pytest.raises(ValueError):
-        record("x", nin="01019012345")
+        record(AuditAction.LOGIN, nin="01019012345")
+
+
+@pytest.mark.parametrize("action", ["login", "submision.created", "", None])
+def test_an_action_that_is_not_an_audit_action_member_is_refused(db, action):
+    with pytest.raises(TypeError):
+        record(action)
+    assert not AuditEvent.objects.exists()
+
+
+def test_the_event_stores_the_members_value(db):
+    event = record(AuditAction.SUBMISSION_CREATED, period="03.26")
+    event.refresh_from_db()
+    assert event.action == "submission.created"
+    assert AuditEvent.objects.filter(action=AuditAction.SUBMISSION_CREATED).count() == 1
+
+
+def test_audit_action_values_are_unique_and_fit_the_column():
+    values = [member.value for member in AuditAction]
+    assert len(values) == len(set(values))
+    assert max(len(v) for v in values) <= AuditEvent._meta.get_field("action").max_length
 
 
 def test_log_lines_are_utc_and_cannot_be_forged(db):

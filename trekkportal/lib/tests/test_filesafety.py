@@ -1,4 +1,4 @@
-"""File safety before parsing: security-tests.md E1-E5, E12, E13 (and the PDF part of E14)."""
+"""File safety before parsing: docs/security.md E1-E5, E12, E13 (and the PDF part of E14)."""
 
 import zipfile
 

@@ -1,4 +1,4 @@
-"""No e-mail can carry a national identity number or a member name (design.md §
+"""No e-mail can carry a national identity number or a member name (docs/domain.md §
 Notifications): the templates only use allow-listed variables, the allow-list refuses
 anything else, and rendering every template with personal data everywhere else shows none
 of it."""

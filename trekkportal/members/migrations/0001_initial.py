@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('nin_encrypted', models.CharField(max_length=100, verbose_name='identity number (encrypted)')),
                 ('nin_hash', models.CharField(max_length=64, unique=True, verbose_name='identity number (keyed hash)')),
-                ('nin_masked', models.CharField(max_length=11, verbose_name='identity number')),
+                ('nin_masked', models.CharField(max_length=11, verbose_name='national identity number')),
                 ('birth_date', models.DateField(blank=True, null=True, verbose_name='birth date')),
                 ('name', models.CharField(max_length=200, verbose_name='name')),
                 ('name_key', models.CharField(editable=False, max_length=200, verbose_name='name for matching')),

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from conftest import log_in_client
+from tests.fixtures import log_in_client
 
 pytestmark = pytest.mark.django_db
 

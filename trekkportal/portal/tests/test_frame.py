@@ -9,14 +9,16 @@ TAB_LABELS = ["Innsending", "Innsendte lister det siste året", "Brev fra forbun
 
 
 def test_it_sends_anonymous_visitors_to_login(client, db):
-    response = client.get(reverse("portal:innsending"))
+    response = client.get(reverse("submissions:innsending"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("name", ["innsending", "innsendte", "brev", "utrukne"])
+@pytest.mark.parametrize(
+    "name", ["submissions:innsending", "submissions:innsendte", "portal:brev", "portal:utrukne"]
+)
 def test_every_tab_shows_the_frame_in_norwegian(client_a, company_a, name):
-    response = client_a.get(reverse(f"portal:{name}"))
+    response = client_a.get(reverse(name))
     html = response.content.decode()
     assert response.status_code == 200
     assert '<html lang="nb">' in html
@@ -28,23 +30,23 @@ def test_every_tab_shows_the_frame_in_norwegian(client_a, company_a, name):
 
 
 def test_the_switcher_lists_only_granted_companies(client_a, company_a, company_b, company_c):
-    html = client_a.get(reverse("portal:innsending")).content.decode()
+    html = client_a.get(reverse("submissions:innsending")).content.decode()
     assert company_a.name in html and company_c.name in html
     assert company_b.name not in html
     assert '<label for="company-switch">Bedrift</label>' in html
 
 
 def test_a_user_with_one_company_sees_its_name_without_a_switcher(client_b, company_b):
-    html = client_b.get(reverse("portal:innsending")).content.decode()
+    html = client_b.get(reverse("submissions:innsending")).content.decode()
     assert company_b.name in html
     assert 'id="company-switch"' not in html
 
 
 def test_a_user_without_companies_is_told_to_contact_the_union(client, staff):
-    from conftest import log_in_client  # force_login plus the accepted NDA (issue "Accounts")
+    from tests.fixtures import log_in_client  # force_login plus the accepted NDA (issue "Accounts")
 
     log_in_client(client, staff)
-    response = client.get(reverse("portal:innsending"))
+    response = client.get(reverse("submissions:innsending"))
     assert response.status_code == 403
     assert "Ta kontakt med Industri Energi for å få riktig tilgang" in response.content.decode()
 
@@ -54,7 +56,7 @@ def test_switching_company_changes_the_active_company_and_is_audited(
 ):
     response = client_a.post(reverse("portal:switch_company"), {"company": company_c.pk})
     assert response.status_code == 302
-    html = client_a.get(reverse("portal:innsending")).content.decode()
+    html = client_a.get(reverse("submissions:innsending")).content.decode()
     assert f'<option value="{company_c.pk}" selected>' in html
     assert AuditEvent.objects.filter(
         action="company.switched", actor=employer_a, company=company_c
@@ -63,7 +65,7 @@ def test_switching_company_changes_the_active_company_and_is_audited(
 
 def test_switching_to_a_company_not_granted_is_refused(client_a, employer_a, company_a, company_b):
     client_a.post(reverse("portal:switch_company"), {"company": company_b.pk})
-    html = client_a.get(reverse("portal:innsending")).content.decode()
+    html = client_a.get(reverse("submissions:innsending")).content.decode()
     assert company_b.name not in html
     assert f'<option value="{company_a.pk}" selected>' in html
     assert AuditEvent.objects.filter(action="access.refused", actor=employer_a).exists()
@@ -94,21 +96,21 @@ def test_revoked_access_takes_effect_on_the_next_request(
 
     client_a.post(reverse("portal:switch_company"), {"company": company_c.pk}, follow=True)
     revoke_access(user=employer_a, company=company_c)
-    html = client_a.get(reverse("portal:innsending")).content.decode()
+    html = client_a.get(reverse("submissions:innsending")).content.decode()
     assert company_c.name not in html
     assert company_a.name in html
 
 
 def test_the_interface_is_available_in_english(client_a):
     client_a.post(reverse("set_language"), {"language": "en", "next": "/"})
-    html = client_a.get(reverse("portal:innsending")).content.decode()
+    html = client_a.get(reverse("submissions:innsending")).content.decode()
     assert '<html lang="en">' in html
     assert "Log out" in html
     assert "Lists submitted in the last year" in html
 
 
 def test_pages_send_security_headers(client_a):
-    response = client_a.get(reverse("portal:innsending"))
+    response = client_a.get(reverse("submissions:innsending"))
     csp = response["Content-Security-Policy"]
     for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
         assert directive in csp
@@ -145,7 +147,7 @@ def test_a_forced_error_shows_a_generic_page_without_details(client_a, settings,
 
 def test_the_development_key_is_announced(client_a, settings):
     settings.SECRET_KEY = settings.DEVELOPMENT_SECRET_KEY
-    html = client_a.get(reverse("portal:innsending")).content.decode()
+    html = client_a.get(reverse("submissions:innsending")).content.decode()
     assert "usikre utviklingsnøkkelen" in html
 
 
@@ -166,7 +168,7 @@ def test_choosing_english_becomes_the_users_preferred_language(client_a, employe
 
 
 def test_a_user_who_prefers_english_gets_english_on_a_new_browser(client, employer_a):
-    from conftest import log_in_client
+    from tests.fixtures import log_in_client
 
     employer_a.language = "en"
     employer_a.save()

@@ -1,5 +1,5 @@
 """The security sweep: headers on every kind of response, `next` values, the language
-cookie (security-tests.md F1, F2, F4 and what an external scan found)."""
+cookie (docs/security.md F1, F2, F4 and what an external scan found)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from trekkportal.submissions.tests.files import CSV, upload
 
 
 def _html_page(client_a, staff_client, employer_a, company_a):
-    return client_a.get(reverse("portal:innsending"))
+    return client_a.get(reverse("submissions:innsending"))
 
 
 def _login_page(client_a, staff_client, employer_a, company_a):
@@ -52,7 +52,7 @@ def _csrf_failure(client_a, staff_client, employer_a, company_a):
 
 
 def _template_download(client_a, staff_client, employer_a, company_a):
-    return client_a.get(reverse("list_template"))
+    return client_a.get(reverse("submissions:list_template"))
 
 
 def _staff_file_download(client_a, staff_client, employer_a, company_a):
@@ -175,7 +175,7 @@ def test_without_a_static_manifest_the_error_page_is_still_the_portals(
 def test_under_https_pages_send_hsts(settings, client_a):
     settings.SECURE_HSTS_SECONDS = 31_536_000
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    response = client_a.get(reverse("portal:innsending"), secure=True)
+    response = client_a.get(reverse("submissions:innsending"), secure=True)
     assert response["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
@@ -214,7 +214,7 @@ def test_the_nda_page_with_a_next_that_is_not_a_local_path_still_works(client, e
 def test_logging_in_with_a_next_that_is_not_a_local_path_goes_to_the_portal(
     client, employer_a, value
 ):
-    from conftest import PASSWORD
+    from tests.fixtures import PASSWORD
 
     response = client.post(
         reverse("login"), {"login": employer_a.email, "password": PASSWORD, "next": value}
@@ -225,7 +225,7 @@ def test_logging_in_with_a_next_that_is_not_a_local_path_goes_to_the_portal(
 
 
 def test_logging_in_follows_a_local_next(client, employer_a):
-    from conftest import PASSWORD
+    from tests.fixtures import PASSWORD
 
     response = client.post(
         reverse("login"), {"login": employer_a.email, "password": PASSWORD, "next": "/brev/"}

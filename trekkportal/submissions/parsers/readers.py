@@ -65,6 +65,8 @@ def read_spreadsheet(data: bytes, *, max_rows: int = MAX_ROWS) -> Table:
         raise
     except Exception as exc:  # calamine raises its own error types for every kind of damage
         raise _spreadsheet_error(exc) from exc
+    except BaseException as exc:  # a Rust panic (pyo3's PanicException is a BaseException)
+        raise _panic_error(exc) from exc
     first_table: Table | None = None
     for index, meta in enumerate(metadata):
         if str(getattr(meta, "visible", "")).endswith("Hidden") or "Chart" in str(meta.typ):
@@ -82,6 +84,8 @@ def read_spreadsheet(data: bytes, *, max_rows: int = MAX_ROWS) -> Table:
             raise
         except Exception as exc:
             raise _spreadsheet_error(exc) from exc
+        except BaseException as exc:
+            raise _panic_error(exc) from exc
         if not table.head:
             continue
         if find_header(table.head) is not None:
@@ -90,6 +94,14 @@ def read_spreadsheet(data: bytes, *, max_rows: int = MAX_ROWS) -> Table:
     if first_table is None:
         raise ParseError("no_table")
     return first_table
+
+
+def _panic_error(exc: BaseException) -> ParseError:
+    """calamine panics on some damaged files: that is a damaged file, not a crash.
+    Interrupts and exits are raised again as they are."""
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        raise exc
+    return _spreadsheet_error(exc)
 
 
 def _out_of_memory(exc: BaseException | None) -> bool:

@@ -1,6 +1,6 @@
 """``parse_safely``: the file-safety checks and the parser in a child process with limits.
 
-A hostile file (security-tests.md E3-E6, E14) may make a reader allocate without bound,
+A hostile file (docs/security.md E3-E6, E14) may make a reader allocate without bound,
 loop, or abort the process (a Rust panic or allocation failure in calamine cannot always
 be caught). So the work runs in a fresh interpreter (``python -m`` this module, so nothing
 of the parent's ``__main__`` is re-run) with:

@@ -46,7 +46,7 @@ def test_a_form_opened_for_one_company_is_not_filed_under_another(client_a, comp
     response = send(client_a, key)
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("portal:innsending")
+    assert response["Location"] == reverse("submissions:innsending")
     assert not Submission.objects.exists()
     html = client_a.get(response["Location"]).content.decode()
     assert "ingenting ble sendt" in html

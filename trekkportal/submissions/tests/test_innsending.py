@@ -1,4 +1,4 @@
-"""The "Send inn trekkliste" form and its receipt (issue "Innsending"; security-tests.md E)."""
+"""The "Send inn trekkliste" form and its receipt (issue "Innsending"; docs/security.md E)."""
 
 from __future__ import annotations
 
@@ -211,6 +211,24 @@ def test_it_answers_413_to_a_request_over_the_body_limit(client_a, settings):
     assert not Submission.objects.exists()
 
 
+def test_an_oversized_post_is_refused_before_its_body_is_read(employer_a, settings, monkeypatch):
+    """The size is checked before CSRF's check, which reads the body to find the token:
+    even without a token the answer is the 413 page, and the body was never parsed."""
+    from django.core.handlers.wsgi import WSGIRequest
+    from django.test import Client
+
+    from tests.fixtures import log_in_client
+
+    def never(self):
+        raise AssertionError("the body of an oversized request was read")
+
+    settings.SUBMISSION_MAX_TOTAL_SIZE = 10
+    client = log_in_client(Client(enforce_csrf_checks=True), employer_a)
+    monkeypatch.setattr(WSGIRequest, "_load_post_and_files", never)
+    response = post(client, [upload("a.csv", CSV * 20_000)])
+    assert response.status_code == 413
+
+
 # E2/E5: content --------------------------------------------------------------------------
 
 
@@ -407,7 +425,7 @@ def test_it_requires_login(client):
 def test_it_refuses_a_post_without_csrf_token(employer_a):
     from django.test import Client
 
-    from conftest import log_in_client
+    from tests.fixtures import log_in_client
 
     client = log_in_client(Client(enforce_csrf_checks=True), employer_a)
     response = post(client, [upload("a.csv", CSV)])

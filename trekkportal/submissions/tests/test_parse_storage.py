@@ -11,9 +11,10 @@ import pytest
 from django.urls import reverse
 
 from trekkportal.lib.identity import make_valid_nin, mask_nin
+from trekkportal.lib.nincrypt import decrypt_nin, nin_hash
 from trekkportal.lib.periods import Period
 from trekkportal.submissions import services
-from trekkportal.submissions.models import DeductionLine, ParseIssue, SubmittedFile
+from trekkportal.submissions.models import LINE_FIELDS, DeductionLine, ParseIssue, SubmittedFile
 from trekkportal.submissions.parsers import Line, ParsedList, RowError, Totals, parse
 from trekkportal.submissions.services import record_parse_result, submit_list
 
@@ -119,7 +120,8 @@ def test_a_line_keeps_every_value_the_parser_read(employer_a, company_a):
     record_parse_result(submitted_file=file, parsed=parsed)
 
     stored = DeductionLine.objects.get(submitted_file=file)
-    assert stored.row == 7 and stored.nin == number
+    assert stored.row == 7 and decrypt_nin(stored.nin_encrypted) == number
+    assert stored.nin_hash == nin_hash(number) and stored.nin_masked == mask_nin(number)
     assert stored.nin_restored and stored.nin_uncertain and stored.valid
     assert stored.birth_date == line.birth_date
     assert (stored.name, stored.employee_no, stored.member_no) == ("Nordmann, Kari", "E-12", "M-9")
@@ -134,7 +136,7 @@ def test_a_line_keeps_every_value_the_parser_read(employer_a, company_a):
 
 def test_lines_are_built_in_the_models_field_order():
     fields = tuple(field.attname for field in DeductionLine._meta.concrete_fields)
-    assert fields == services.LINE_FIELDS
+    assert fields == LINE_FIELDS
 
 
 def test_a_line_without_a_valid_identity_number_is_stored_with_a_blank_one(employer_a, company_a):
@@ -145,7 +147,8 @@ def test_a_line_without_a_valid_identity_number_is_stored_with_a_blank_one(emplo
     record_parse_result(submitted_file=file, parsed=parsed)
 
     stored = DeductionLine.objects.get(submitted_file=file)
-    assert stored.nin == "" and stored.birth_date is None and stored.period is None
+    assert (stored.nin_encrypted, stored.nin_hash, stored.nin_masked) == ("", "", "")
+    assert stored.birth_date is None and stored.period is None
 
 
 def test_recording_again_replaces_the_lines_and_problems(employer_a, company_a):
@@ -313,7 +316,7 @@ def test_the_receipt_uses_a_fixed_number_of_queries(
 
 
 def test_the_form_links_to_the_list_template(client_a):
-    html = client_a.get(reverse("portal:innsending")).content.decode()
+    html = client_a.get(reverse("submissions:innsending")).content.decode()
 
-    assert f'<a href="{reverse("list_template")}" download>Last ned mal</a>' in html
-    assert reverse("list_template") == "/mal/trekkliste.xlsx"
+    assert f'<a href="{reverse("submissions:list_template")}" download>Last ned mal</a>' in html
+    assert reverse("submissions:list_template") == "/mal/trekkliste.xlsx"

@@ -13,7 +13,8 @@ from django.urls import reverse
 from trekkportal.audit.models import AuditEvent
 from trekkportal.lib.periods import Period
 from trekkportal.submissions.models import Submission, SubmittedFile
-from trekkportal.submissions.services import submit_list, sweep_orphan_files
+from trekkportal.submissions.services import submit_list
+from trekkportal.submissions.storage import sweep_orphan_files
 
 from .files import CSV, upload, xlsx
 
@@ -137,9 +138,9 @@ def test_the_sweeper_runs_every_night_in_the_worker():
 def test_the_sweeper_checks_many_files_in_chunks(
     settings, employer_a, company_a, monkeypatch, django_assert_max_num_queries
 ):
-    from trekkportal.submissions import services
+    from trekkportal.submissions import storage
 
-    monkeypatch.setattr(services, "SWEEP_CHUNK", 2)
+    monkeypatch.setattr(storage, "SWEEP_CHUNK", 2)
     kept = submit(company_a, employer_a, upload("a.csv", CSV)).files.get().storage_name
     for n in range(5):
         default_storage.save(f"submissions/orphan-{n}.csv", upload("x.csv", CSV))

@@ -1,7 +1,7 @@
 """``manage.py inspect_list FILE [--json]``: parse a deduction list without storing anything.
 
 Prints the format, detected columns, rows, valid/invalid counts, total amount and the row
-errors (design.md § Operator interface). Identity numbers appear masked only. The file is
+errors (README.md § Operator commands). Identity numbers appear masked only. The file is
 parsed the way the portal parses uploads: checked, then read in a sandboxed child process.
 Exit status 0 when the file could be read (even with row errors), 1 when it could not.
 """

@@ -6,7 +6,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from trekkportal.submissions.services import sweep_orphan_files
+from trekkportal.submissions.storage import sweep_orphan_files
 
 
 class Command(BaseCommand):

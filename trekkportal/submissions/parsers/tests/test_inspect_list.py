@@ -1,4 +1,4 @@
-"""manage.py inspect_list FILE [--json] (design.md § Operator interface)."""
+"""manage.py inspect_list FILE [--json] (README.md § Operator commands)."""
 
 import json
 import re

@@ -1,4 +1,4 @@
-"""security-tests.md E3-E11, E13, E14: hostile and odd files give a clean result or error.
+"""docs/security.md E3-E11, E13, E14: hostile and odd files give a clean result or error.
 
 Files that need limits go through ``parse_safely`` (the sandbox the portal uses); the rest
 through ``parse`` in-process, which is faster and shows the precise row errors.

@@ -60,7 +60,7 @@ def test_the_template_explains_itself_on_a_second_sheet():
 
 
 def test_an_employer_downloads_the_template(client_a):
-    response = client_a.get(reverse("list_template"))
+    response = client_a.get(reverse("submissions:list_template"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert response["Content-Disposition"] == f'attachment; filename="{FILENAME}"'
@@ -70,6 +70,6 @@ def test_an_employer_downloads_the_template(client_a):
 
 
 def test_the_template_needs_a_login(client, db):
-    response = client.get(reverse("list_template"))
+    response = client.get(reverse("submissions:list_template"))
     assert response.status_code == 302
     assert "/mal/" not in response["Location"].split("?")[0]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from trekkportal.jobs.worker import safe_error
+from trekkportal.lib.errors import safe_error
 
 
 @pytest.mark.parametrize(
