@@ -160,7 +160,7 @@ class Employer(Portal):
 
 
 class Staff(Portal):
-    weight = 1
+    fixed_count = STAFF  # one simulated person per staff user (a TOTP code counts once)
 
     def number(self) -> int:
         with _lock:

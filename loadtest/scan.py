@@ -84,6 +84,8 @@ def main() -> int:
                 "-C", cookies,
                 "-x", f"{base}/logg-ut/", "-x", f"{base}/konto/logg-ut/",
                 "--max-scan-time", str(args.max_scan_time), "--flush-session",
+                # The out-of-band modules (SSRF, XXE) call back to an endpoint: keep it local.
+                "--external-endpoint", f"{base}/", "--internal-endpoint", f"{base}/",
                 "--store-session", str(stack.root / "wapiti-session"),
                 "-f", "json", "-o", str(report), "--no-bugreport", "-v", "0",
             ],
