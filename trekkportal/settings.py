@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "trekkportal.mail",
     "trekkportal.submissions",
     "trekkportal.members",
+    "trekkportal.reconciliation",
 ]
 
 MIDDLEWARE = [

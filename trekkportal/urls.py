@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", secure_admin(admin.site).urls),
     path("", include("trekkportal.portal.urls")),
     path("", include("trekkportal.submissions.urls")),
+    path("", include("trekkportal.reconciliation.urls")),
 ]
 
 handler400 = "trekkportal.portal.errors.bad_request"
