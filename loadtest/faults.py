@@ -420,7 +420,74 @@ def scenario_parse(stack: Stack, check: Check) -> None:
     check.that(receipts == "1", f"one receipt e-mail ({receipts})")
 
 
-SCENARIOS = ("upload", "database", "storage", "smtp", "parse")
+RECONCILE_SETUP = """
+import sys
+sys.path.insert(0, "BENCHMARKS")
+from reconcile_benchmark import PERIOD, build
+from trekkportal.reconciliation.jobs import reconcile_company_period
+(company,) = build(MEMBERS, 1, missing_total=MISSING, offset=500)
+reconcile_company_period.enqueue(company_id=company.pk, period=PERIOD)
+print(company.pk)
+"""
+
+
+def scenario_reconcile(stack: Stack, check: Check) -> None:
+    """A worker SIGKILLed mid-reconciliation: after its lease another worker runs it again;
+    every utrukket is recorded once, in one reconciliation of the period."""
+    from stack import ROOT
+
+    for name in [n for n in stack.processes if n.startswith("worker")]:
+        stack.stop(name)
+    members, missing = 40_000, 1  # the benchmark's data: one utrukket per company
+    script = (
+        RECONCILE_SETUP.replace("BENCHMARKS", str(ROOT / "benchmarks"))
+        .replace("MEMBERS", str(members))
+        .replace("MISSING", str(missing))
+    )
+    company = int(stack.shell(script).strip().splitlines()[-1])
+    job_sql = (
+        "SELECT status, attempts FROM jobs_job WHERE name LIKE '%reconcile_company_period' "
+        f"AND (kwargs->>'company_id')::int = {company}"
+    )
+    stack.worker("victim")
+    deadline = time.monotonic() + 120
+    status = ""
+    while time.monotonic() < deadline:
+        status = stack.query(job_sql)[0][0]
+        if status == "running":
+            break
+        time.sleep(0.1)
+    time.sleep(1.0)  # well inside the run: reading and matching 40,000 members
+    still = stack.query(job_sql)[0][0]
+    stack.stop("worker-victim", signal.SIGKILL)
+    check.that(
+        status == "running" and still == "running",
+        f"the worker was killed while reconciling ({status}, then {still})",
+    )
+    stack.worker("rescuer-1")
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and stack.query(job_sql)[0][0] != "done":
+        time.sleep(1)
+    final, attempts = stack.query(job_sql)[0]
+    check.that(
+        final == "done" and attempts == "2",
+        f"another worker ran it again ({final}, attempt {attempts})",
+    )
+    utrukne = stack.query(
+        f"SELECT count(*), count(DISTINCT member_id) FROM reconciliation_missingdeduction "
+        f"WHERE company_id = {company}"
+    )[0]
+    check.that(
+        utrukne == [str(missing), str(missing)],
+        f"every utrukket once ({utrukne[0]} rows, {utrukne[1]} members, {missing} expected)",
+    )
+    runs = stack.query(
+        f"SELECT count(*) FROM reconciliation_reconciliation WHERE company_id = {company}"
+    )[0][0]
+    check.that(runs == "1", f"one reconciliation of the company's period ({runs})")
+
+
+SCENARIOS = ("upload", "database", "storage", "smtp", "parse", "reconcile")
 
 
 def main() -> int:
