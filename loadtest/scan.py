@@ -51,7 +51,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--wapiti", default=os.environ.get("WAPITI") or shutil.which("wapiti")
                         or str(ROOT / "var" / "wapiti" / "bin" / "wapiti"))  # fmt: skip
-    parser.add_argument("--max-scan-time", type=int, default=300)
+    parser.add_argument("--max-scan-time", type=int, default=300, help="crawling and attacks")
+    parser.add_argument("--max-attack-time", type=int, default=20, help="per attack module")
     parser.add_argument("--database-url", default=os.environ.get(
         "LOADTEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/trekkportal"))  # fmt: skip
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
@@ -78,24 +79,33 @@ def main() -> int:
         if answer.status_code != 302:
             sys.exit(f"could not log in ({answer.status_code})")
         cookies = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
-        subprocess.run(
-            [
-                args.wapiti, "-u", f"{base}/", "--scope", "folder",
-                "-C", cookies,
-                "-x", f"{base}/logg-ut/", "-x", f"{base}/konto/logg-ut/",
-                "--max-scan-time", str(args.max_scan_time), "--flush-session",
-                # The out-of-band modules (SSRF, XXE) call back to an endpoint: keep it local.
-                "--external-endpoint", f"{base}/", "--internal-endpoint", f"{base}/",
-                "--store-session", str(stack.root / "wapiti-session"),
-                "-f", "json", "-o", str(report), "--no-bugreport", "-v", "0",
-            ],
-            check=False, timeout=args.max_scan_time + 600,
-        )  # fmt: skip
+        try:
+            subprocess.run(
+                [
+                    args.wapiti, "-u", f"{base}/", "--scope", "folder",
+                    "-C", cookies,
+                    "-x", f"{base}/logg-ut/", "-x", f"{base}/konto/logg-ut/",
+                    "--max-scan-time", str(args.max_scan_time), "--flush-session",
+                    "--max-attack-time", str(args.max_attack_time),
+                    # The out-of-band modules (SSRF, XXE) call back to an endpoint: keep it local.
+                    "--external-endpoint", f"{base}/", "--internal-endpoint", f"{base}/",
+                    "--store-session", str(stack.root / "wapiti-session"),
+                    "-f", "json", "-o", str(report), "--no-bugreport", "-v", "0",
+                ],
+                check=False, timeout=args.max_scan_time + 40 * args.max_attack_time,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            print("wapiti did not finish in time: its report is missing; the server log follows")
         findings = json.loads(report.read_text()) if report.exists() else {}
         problems = 0
         for section in ("vulnerabilities", "anomalies"):
             for category, items in sorted(findings.get(section, {}).items()):
                 for item in items:
+                    if category == "Secure Flag cookie" and base.startswith("http://"):
+                        # Expected: this instance is plain http:// on loopback. Under an
+                        # https:// SITE_URL every cookie is Secure (test_security_sweep.py).
+                        print(f"expected on http://: {item.get('info', '')[:120]}")
+                        continue
                     problems += 1
                     print(f"{section[:-3]}: {category}: {item.get('method')} {item.get('path')} "
                           f"{item.get('parameter', '')}: {item.get('info', '')[:200]}")  # fmt: skip
