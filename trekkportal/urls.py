@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("trekkportal.portal.urls")),
     path("", include("trekkportal.submissions.urls")),
     path("", include("trekkportal.reconciliation.urls")),
+    path("", include("trekkportal.letters.urls")),
 ]
 
 handler400 = "trekkportal.portal.errors.bad_request"

@@ -4,7 +4,7 @@ later capabilities fill in ("Utrukne" is ``reconciliation.views``)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -20,13 +20,6 @@ from .health import run_checks
 @company_required
 def home(request):
     return redirect("submissions:innsending")
-
-
-@require_GET
-@company_required
-def brev(request):
-    # No letters exist yet (issue "Letters"): the page says so and explains the 6 months.
-    return render(request, "portal/brev.html")
 
 
 @require_POST
