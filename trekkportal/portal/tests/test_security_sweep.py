@@ -35,7 +35,7 @@ def _another_companys_object(client_a, staff_client, employer_a, company_a):
 
 
 def _server_error(client_a, staff_client, employer_a, company_a):
-    from trekkportal.portal import views
+    from trekkportal.letters import views  # "Brev fra forbundet" renders through it
 
     client_a.raise_request_exception = False
     original = views.render
