@@ -8,6 +8,8 @@ from django.db.models import F, Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
+from trekkportal.accounts.decorators import CompanyRequest
+from trekkportal.accounts.models import Company
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.periods import last_twelve_months_start
@@ -19,11 +21,16 @@ RECEIPT_ISSUES = 10
 
 def _with_files(queryset: QuerySet[Submission]) -> QuerySet[Submission]:
     return queryset.prefetch_related(
-        Prefetch("files", queryset=SubmittedFile.objects.order_by("position", "pk"))
+        Prefetch(
+            "files",
+            queryset=SubmittedFile.objects.select_related("column_mapping").order_by(
+                "position", "pk"
+            ),
+        )
     )
 
 
-def get_submission_for_user(request: HttpRequest, pk: int) -> Submission:
+def get_submission_for_user(request: CompanyRequest, pk: int) -> Submission:
     """The active company's submission, or 404 (also for another company's: logged)."""
     submission = (
         _with_files(Submission.objects.filter(company=request.company).select_related("company"))
@@ -36,7 +43,28 @@ def get_submission_for_user(request: HttpRequest, pk: int) -> Submission:
     return submission
 
 
-def recent_submissions(company, *, today: dt.date | None = None) -> QuerySet[Submission]:
+def get_submitted_file_for_user(request: HttpRequest, pk: int, file_pk: int) -> SubmittedFile:
+    """A file of the active company's submission ``pk``, or 404 (logged) for any other."""
+    submitted_file = (
+        SubmittedFile.objects.filter(
+            pk=file_pk, submission_id=pk, submission__company=request.company
+        )
+        .select_related("submission__company")
+        .first()
+    )
+    if submitted_file is None:
+        record(
+            AuditAction.ACCESS_REFUSED,
+            request=request,
+            company=request.company,
+            submission=pk,
+            submitted_file=file_pk,
+        )
+        raise Http404
+    return submitted_file
+
+
+def recent_submissions(company: Company, *, today: dt.date | None = None) -> QuerySet[Submission]:
     """The company's submissions made in the last 12 months, newest first."""
     start = last_twelve_months_start(today or timezone.localdate())
     since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
@@ -68,3 +96,21 @@ def with_first_issues(submission: Submission, *, limit: int = RECEIPT_ISSUES) ->
         ),
     )
     return submission
+
+
+def earlier_submissions_by_period(company, *, today: dt.date | None = None) -> dict[str, str]:
+    """Period ("YYYY-MM") -> the date ("dd.mm.yyyy") of the company's latest submission for
+    it, over the periods the form offers (one query): what the form shows before a second
+    list for a month is sent."""
+    start = last_twelve_months_start(today or timezone.localdate())
+    latest: dict[str, str] = {}
+    rows = (
+        Submission.objects.filter(company=company, period__gte=start.replace(day=1))
+        .order_by("period", "-submitted_at")
+        .values_list("period", "submitted_at")
+    )
+    for period, submitted_at in rows:
+        key = f"{period:%Y-%m}"
+        if key not in latest:
+            latest[key] = f"{timezone.localtime(submitted_at):%d.%m.%Y}"
+    return latest
