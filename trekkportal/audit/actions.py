@@ -74,3 +74,6 @@ class AuditAction(models.TextChoices):
     MAIL_SENT_AGAIN = "mail.sent_again", _("E-mail sent again")
     MAIL_REMINDER_SENT = "mail.reminder_sent", _("Reminder sent")
     JOBS_RETRIED = "jobs.retried", _("Jobs retried")
+    # Operations: backups
+    BACKUP_CREATED = "backup.created", _("Backup made")
+    BACKUP_RESTORED = "backup.restored", _("Backup restored")
