@@ -37,6 +37,7 @@ class AuditAction(models.TextChoices):
     USER_ADDED = "user.added", _("User added")
     USER_CHANGED = "user.changed", _("User changed")
     USER_DEACTIVATED = "user.deactivated", _("User deactivated")
+    USER_INVITED = "user.invited", _("Activation invitation sent")
     # The non-disclosure agreement
     NDA_ACCEPTED = "nda.accepted", _("Non-disclosure agreement accepted")
     NDA_PUBLISHED = "nda.published", _("Non-disclosure agreement published")
@@ -57,3 +58,5 @@ class AuditAction(models.TextChoices):
     MAIL_SENT_AGAIN = "mail.sent_again", _("E-mail sent again")
     MAIL_REMINDER_SENT = "mail.reminder_sent", _("Reminder sent")
     JOBS_RETRIED = "jobs.retried", _("Jobs retried")
+    # The back office
+    BACKOFFICE_EXPORTED = "backoffice.exported", _("Back-office list exported")

@@ -1,0 +1,61 @@
+"""The back office's forms: filters (GET) and the few actions (POST)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from trekkportal.audit.actions import AuditAction
+
+from .selectors import STATES
+
+STATE_LABELS = {
+    "submitted": _("Submitted"),
+    "not_submitted": _("Not submitted"),
+    "late": _("Late"),
+    "reminded": _("Reminded"),
+}
+
+
+class OverviewFilterForm(forms.Form):
+    periode = forms.CharField(label=_("Period"), required=False, max_length=20)
+    tilstand = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=[("", _("All")), *((state, STATE_LABELS[state]) for state in STATES)],
+    )
+    q = forms.CharField(label=_("Name or organisation number"), required=False, max_length=200)
+
+
+class AuditFilterForm(forms.Form):
+    bruker = forms.CharField(label=_("User (e-mail)"), required=False, max_length=254)
+    bedrift = forms.CharField(
+        label=_("Company (name or organisation number)"), required=False, max_length=200
+    )
+    handling = forms.ChoiceField(
+        label=_("Action"), required=False, choices=[("", _("All")), *AuditAction.choices]
+    )
+    fra = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    til = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class GrantAccessForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail of a registered user"), max_length=254)
+
+
+class NewUserForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+
+
+class NdaForm(forms.Form):
+    text = forms.CharField(
+        label=_("Text of the new version"),
+        widget=forms.Textarea(attrs={"rows": 16}),
+        max_length=20000,
+        help_text=_("Plain text; blank lines separate paragraphs."),
+    )

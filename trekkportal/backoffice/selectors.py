@@ -1,0 +1,276 @@
+"""Read side of the back office: every company's state for a period, the 12-month chart,
+missing lists and the audit log. The rules come from the apps that own them (deadlines from
+``lib.periods``, "missing a list" from ``mail.reminders``); this module only gathers them.
+Each function costs a fixed number of queries whatever the number of companies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from trekkportal.accounts.models import Company, CompanyAccess
+from trekkportal.audit.models import AuditEvent
+from trekkportal.lib.periods import Period
+from trekkportal.mail.models import Reminder
+from trekkportal.mail.reminders import companies_without_a_list
+from trekkportal.submissions.models import Submission, SubmittedFile
+
+STATES = ("submitted", "not_submitted", "late", "reminded")
+UNREAD = (SubmittedFile.State.RECEIVED, SubmittedFile.State.PARSING)
+
+
+def default_period(today: dt.date) -> Period:
+    """The period the back office opens on: last month, the lists being handed in now."""
+    return Period.of(today).previous()
+
+
+def parse_period(value: str | None, *, today: dt.date) -> Period:
+    """``?periode=YYYY-MM`` (any format ``Period.parse`` reads), else last month."""
+    if value:
+        try:
+            return Period.parse(value)
+        except ValueError:
+            pass
+    return default_period(today)
+
+
+def deadline_of(period: Period) -> dt.date:
+    return period.deadline(settings.SUBMISSION_DEADLINE_DAY)
+
+
+def _end_of(day: dt.date) -> dt.datetime:
+    """The first moment after ``day`` in the portal's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+def _per_company(queryset: QuerySet, field: str, expression, output_field):
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values(field).annotate(value=expression).values("value")[:1],
+            output_field=output_field,
+        ),
+        Value(0, output_field=output_field),
+    )
+
+
+def companies_for_period(period: Period) -> QuerySet[Company]:
+    """Every active company, annotated with its submissions for ``period``: how many and
+    when (first, last), files, files not yet read, rows read, the total amount, and when it
+    was reminded. One query, by name."""
+    submissions = Submission.objects.filter(company=OuterRef("pk"), period=period.first_day)
+    files = SubmittedFile.objects.filter(
+        submission__company=OuterRef("pk"), submission__period=period.first_day
+    )
+    money = DecimalField(max_digits=16, decimal_places=2)
+    return (
+        Company.objects.filter(is_active=True)
+        .annotate(
+            submission_count=_per_company(submissions, "company", Count("pk"), IntegerField()),
+            first_submitted_at=Subquery(
+                submissions.order_by().values("company").annotate(v=Min("submitted_at")).values("v")
+            ),
+            last_submitted_at=Subquery(
+                submissions.order_by().values("company").annotate(v=Max("submitted_at")).values("v")
+            ),
+            file_count=_per_company(files, "submission__company", Count("pk"), IntegerField()),
+            unread_count=_per_company(
+                files.filter(state__in=UNREAD), "submission__company", Count("pk"), IntegerField()
+            ),
+            failed_count=_per_company(
+                files.filter(state=SubmittedFile.State.FAILED),
+                "submission__company",
+                Count("pk"),
+                IntegerField(),
+            ),
+            row_count=_per_company(files, "submission__company", Sum("rows"), IntegerField()),
+            total_amount=_per_company(files, "submission__company", Sum("total_amount"), money),
+            reminded_at=Subquery(
+                Reminder.objects.filter(company=OuterRef("pk"), period=period.iso).values(
+                    "created_at"
+                )[:1]
+            ),
+        )
+        .order_by("name", "pk")
+    )
+
+
+def _late(period: Period, today: dt.date) -> Q:
+    """Not submitted once the deadline has passed, or first submitted after it."""
+    deadline = deadline_of(period)
+    after = Q(first_submitted_at__gte=_end_of(deadline))
+    if today > deadline:
+        return after | Q(submission_count=0)
+    return after
+
+
+def filter_companies(
+    queryset: QuerySet[Company], *, period: Period, today: dt.date, state: str = "", q: str = ""
+) -> QuerySet[Company]:
+    """Narrow the overview by state and by a search on name or organisation number."""
+    if state == "submitted":
+        queryset = queryset.filter(submission_count__gt=0)
+    elif state == "not_submitted":
+        queryset = queryset.filter(submission_count=0)
+    elif state == "late":
+        queryset = queryset.filter(_late(period, today))
+    elif state == "reminded":
+        queryset = queryset.filter(reminded_at__isnull=False)
+    q = q.strip()
+    if q:
+        digits = q.replace(" ", "")
+        match = Q(name__icontains=q)
+        if digits.isdigit():
+            match |= Q(orgnr__startswith=digits)
+        queryset = queryset.filter(match)
+    return queryset
+
+
+def period_counts(queryset: QuerySet[Company], *, period: Period, today: dt.date) -> dict:
+    """The figures at the top of the overview, over the (searched, unfiltered) companies.
+    One query."""
+    return queryset.aggregate(
+        companies=Count("pk"),
+        submitted=Count("pk", filter=Q(submission_count__gt=0)),
+        not_submitted=Count("pk", filter=Q(submission_count=0)),
+        late=Count("pk", filter=_late(period, today)),
+        reminded=Count("pk", filter=Q(reminded_at__isnull=False)),
+        unread=Count("pk", filter=Q(unread_count__gt=0)),
+    )
+
+
+def is_late(company: Company, *, period: Period, today: dt.date) -> bool:
+    """The same rule as ``_late`` for one annotated company (for display)."""
+    deadline = deadline_of(period)
+    if company.submission_count == 0:
+        return today > deadline
+    return timezone.localdate(company.first_submitted_at) > deadline
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    period: Period
+    companies: int
+    submitted: int
+
+    @property
+    def rate(self) -> int:
+        """Percent of the companies that had submitted (rounded down)."""
+        return self.submitted * 100 // self.companies if self.companies else 0
+
+
+def twelve_months(period: Period) -> list[MonthFigures]:
+    """The submission rate for the 12 months up to ``period``: companies that existed (and
+    are active) at each month's deadline, and how many of them submitted. Two queries."""
+    periods = [period.shift(-i) for i in range(11, -1, -1)]
+    existing = Company.objects.filter(is_active=True).aggregate(
+        **{p.iso: Count("pk", filter=Q(created_at__lt=_end_of(deadline_of(p)))) for p in periods}
+    )
+    submitted = dict(
+        Submission.objects.filter(
+            company__is_active=True,
+            period__gte=periods[0].first_day,
+            period__lte=periods[-1].first_day,
+        )
+        .order_by()
+        .values("period")
+        .annotate(n=Count("company", distinct=True))
+        .values_list("period", "n")
+    )
+    return [
+        MonthFigures(period=p, companies=existing[p.iso], submitted=submitted.get(p.first_day, 0))
+        for p in periods
+    ]
+
+
+# Company page ------------------------------------------------------------------------------
+
+
+def get_company_for_staff(pk: int) -> Company:
+    """Any company, active or not (the view is staff-only); 404 if there is none."""
+    company = Company.objects.filter(pk=pk).first()
+    if company is None:
+        raise Http404
+    return company
+
+
+def company_submissions(company: Company) -> QuerySet[Submission]:
+    """Every submission of the company, newest first, with its files."""
+    from django.db.models import Prefetch
+
+    return (
+        Submission.objects.filter(company=company)
+        .select_related("submitted_by")
+        .prefetch_related(
+            Prefetch("files", queryset=SubmittedFile.objects.order_by("position", "pk"))
+        )
+    )
+
+
+# Missing lists -----------------------------------------------------------------------------
+
+
+def missing_lists(period: Period) -> QuerySet[Company]:
+    """Companies without a list for ``period`` (``mail.reminders``' rule), with when they
+    were reminded and how many users got it. One query."""
+    reminder = Reminder.objects.filter(company=OuterRef("pk"), period=period.iso)
+    return (
+        companies_without_a_list(period, deadline_of(period))
+        .annotate(
+            reminded_at=Subquery(reminder.values("created_at")[:1]),
+            reminder_recipients=Subquery(reminder.values("recipients")[:1]),
+            has_users=Exists(
+                CompanyAccess.objects.filter(company=OuterRef("pk"), user__is_active=True)
+            ),
+        )
+        .order_by("name", "pk")
+    )
+
+
+# Audit log ---------------------------------------------------------------------------------
+
+
+def audit_events(
+    *,
+    actor: str = "",
+    company: str = "",
+    action: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[AuditEvent]:
+    """The audit trail, newest first, filtered by the acting user's e-mail, a company's
+    name or organisation number, an action and a date range (inclusive)."""
+    events = AuditEvent.objects.select_related("company")
+    if actor.strip():
+        events = events.filter(actor_label__iexact=actor.strip())
+    if company.strip():
+        value = company.strip()
+        match = Q(company__name__icontains=value)
+        if value.replace(" ", "").isdigit():
+            match |= Q(company__orgnr=value.replace(" ", ""))
+        events = events.filter(match)
+    if action:
+        events = events.filter(action=action)
+    if date_from:
+        events = events.filter(created_at__gte=_end_of(date_from - dt.timedelta(days=1)))
+    if date_to:
+        events = events.filter(created_at__lt=_end_of(date_to))
+    return events.order_by("-created_at", "-id")

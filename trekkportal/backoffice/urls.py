@@ -1,0 +1,31 @@
+"""Every back-office URL, under /kontor/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "backoffice"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("oversikt.csv", views.overview_export, {"fmt": "csv"}, name="overview_csv"),
+    path("oversikt.xlsx", views.overview_export, {"fmt": "xlsx"}, name="overview_xlsx"),
+    path("bedrift/<int:pk>/", views.company, name="company"),
+    path("bedrift/<int:pk>/tilgang/", views.company_grant, name="company_grant"),
+    path(
+        "bedrift/<int:pk>/tilgang/<int:user_pk>/fjern/",
+        views.company_revoke,
+        name="company_revoke",
+    ),
+    path("bedrift/<int:pk>/ny-bruker/", views.company_new_user, name="company_new_user"),
+    path(
+        "bedrift/<int:pk>/bruker/<int:user_pk>/aktivering/",
+        views.company_invite,
+        name="company_invite",
+    ),
+    path("fil/<int:pk>/", views.file_download, name="file_download"),
+    path("manglende/", views.missing, name="missing"),
+    path("manglende/<int:pk>/purring/", views.missing_remind, name="missing_remind"),
+    path("logg/", views.audit_log, name="audit"),
+    path("logg.csv", views.audit_export, name="audit_export"),
+    path("taushetserklaering/", views.nda, name="nda"),
+]
