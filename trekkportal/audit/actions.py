@@ -54,6 +54,12 @@ class AuditAction(models.TextChoices):
     MEMBER_EMPLOYMENT_ENDED = "member.employment_ended", _("Employment ended")
     MEMBER_LAID_OFF = "member.laid_off", _("Member laid off")
     MEMBER_RESIGNED = "member.resigned", _("Member resigned")
+    MEMBER_LAYOFF_ENDED = "member.layoff_ended", _("Lay-off ended")
+    MEMBER_CHANGED = "member.changed", _("Member changed")
+    MEMBER_NIN_REVEALED = "member.nin_revealed", _("Full identity number shown")
+    MEMBER_IMPORTED = "member.imported", _("Member register imported")
+    MEMBER_IMPORT_CHECKED = "member.import_checked", _("Member register checked, not applied")
+    NIN_KEYS_ROTATED = "nin.keys_rotated", _("Identity numbers re-encrypted")
     # E-mail and background jobs
     MAIL_SENT_AGAIN = "mail.sent_again", _("E-mail sent again")
     MAIL_REMINDER_SENT = "mail.reminder_sent", _("Reminder sent")

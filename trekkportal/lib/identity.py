@@ -117,6 +117,12 @@ def _birth_date(value: str) -> tuple[NinKind, dt.date | None, bool]:
         return kind, None, False
 
 
+def classic_birth_date(value: str) -> dt.date | None:
+    """The birth date of an already validated 11-digit number whose k1 follows the old
+    rule (a 2032-rule number tells none: do not call this for one)."""
+    return _birth_date(value)[1]
+
+
 def _kind_only(value: str) -> NinKind:
     day, month = int(value[0:2]), int(value[2:4])
     if day > 40:

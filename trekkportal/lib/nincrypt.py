@@ -136,6 +136,11 @@ class NinSealer:
         self._cipher = k.ciphers[k.current_id]
         self._index = k.index_key
 
+    @property
+    def key_id(self) -> str:
+        """The id of the key that encrypts (the first of NIN_ENCRYPTION_KEYS)."""
+        return self._id
+
     def encrypt(self, nin: str) -> str:
         nonce = os.urandom(12)
         sealed = self._cipher.encrypt(nonce, nin.encode("ascii"), self._aad)

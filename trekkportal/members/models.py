@@ -126,6 +126,7 @@ class MemberChange(models.Model):
         RESIGNED = "resigned", _("Resigned from the union")
         LAID_OFF = "laid_off", _("Laid off")
         INVOICE = "invoice", _("Pays by invoice")
+        DEDUCTION = "deduction", _("Pays by deduction again")
 
     member = models.ForeignKey(
         Member, on_delete=models.CASCADE, related_name="changes", verbose_name=_("member")

@@ -15,7 +15,7 @@ from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.identity import mask_nin, parse_nin
 from trekkportal.lib.names import name_key
-from trekkportal.lib.nincrypt import encrypt_nin, nin_hash
+from trekkportal.lib.nincrypt import decrypt_nin, encrypt_nin, nin_hash
 from trekkportal.lib.periods import Period
 
 from .models import Employment, Layoff, Member, MemberChange
@@ -232,3 +232,122 @@ def resign_member(*, member: Member, resigned: dt.date, acting_user: User | None
             )
     record(AuditAction.MEMBER_RESIGNED, actor=acting_user, obj=member, period=last.iso)
     return member
+
+
+@transaction.atomic
+def end_layoff(*, layoff: Layoff, last_period: Period, acting_user: User | None = None) -> Layoff:
+    """The laid-off spell ends after ``last_period``: deduction starts again the month after
+    (where the member still works there and pays by deduction)."""
+    layoff = (
+        Layoff.objects.select_for_update().select_related("member", "company").get(pk=layoff.pk)
+    )
+    if layoff.to_period is not None:
+        return layoff
+    layoff.to_period = max(_first(last_period), layoff.from_period)
+    layoff.save(update_fields=["to_period"])
+    member = layoff.member
+    still_employed = Employment.objects.filter(
+        member=member, company=layoff.company, to_period__isnull=True
+    ).exists()
+    if still_employed and member.payment == Member.Payment.DEDUCTION and member.resigned is None:
+        _change(
+            member=member,
+            company=layoff.company,
+            kind=MemberChange.Kind.START,
+            reason=MemberChange.Reason.RETURNED,
+            period=Period.of(layoff.to_period).next(),
+            acting_user=acting_user,
+        )
+    record(
+        AuditAction.MEMBER_LAYOFF_ENDED,
+        actor=acting_user,
+        company=layoff.company,
+        obj=member,
+        period=Period.of(layoff.to_period).iso,
+    )
+    return layoff
+
+
+UPDATABLE_FIELDS = (
+    "name",
+    "birth_date",
+    "member_no",
+    "joined",
+    "payment",
+    "dues_percent",
+    "dues_amount",
+)
+
+
+@transaction.atomic
+def update_member(
+    *,
+    member: Member,
+    acting_user: User | None = None,
+    period: Period | None = None,
+    resigned: dt.date | None = None,
+    **values: object,
+) -> Member:
+    """Change a member's details (``UPDATABLE_FIELDS``). A change of payment stops
+    (to invoice: after the month before ``period``) or starts (to deduction: from
+    ``period``, default this month) deduction where the member works; a ``resigned`` date
+    resigns the member (``resign_member``)."""
+    unknown = set(values) - set(UPDATABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not updatable here: {sorted(unknown)}")
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    period = period or Period.of(timezone.localdate())
+    was_deducting = member.payment == Member.Payment.DEDUCTION and member.resigned is None
+    changed = []
+    for name, value in values.items():
+        if name == "name":
+            value = str(value).strip()
+        if name == "member_no":
+            value = str(value or "").strip()
+        if getattr(member, name) != value:
+            setattr(member, name, value)
+            changed.append(name)
+    if "name" in changed:
+        member.name_key = name_key(member.name)
+        changed.append("name_key")
+    if changed:
+        member.updated_at = timezone.now()
+        member.save(update_fields=[*changed, "updated_at"])
+        record(AuditAction.MEMBER_CHANGED, actor=acting_user, obj=member, fields=sorted(changed))
+    if "payment" in changed and member.resigned is None:
+        working_at = [
+            e.company
+            for e in Employment.objects.filter(member=member, to_period__isnull=True)
+            .select_related("company")
+            .order_by("pk")
+        ]
+        for company in working_at:
+            if was_deducting:
+                _change(
+                    member=member,
+                    company=company,
+                    kind=MemberChange.Kind.STOP,
+                    reason=MemberChange.Reason.INVOICE,
+                    period=period.previous(),
+                    acting_user=acting_user,
+                )
+            else:
+                _change(
+                    member=member,
+                    company=company,
+                    kind=MemberChange.Kind.START,
+                    reason=MemberChange.Reason.DEDUCTION,
+                    period=period,
+                    acting_user=acting_user,
+                )
+    if resigned is not None and member.resigned != resigned:
+        member = resign_member(member=member, resigned=resigned, acting_user=acting_user)
+    return member
+
+
+def reveal_member_nin(*, member: Member, acting_user: User, request=None) -> str:
+    """The member's full identity number, for staff who must see or export it. Audited:
+    every call writes who saw whose number (never the number itself)."""
+    nin = decrypt_nin(member.nin_encrypted)
+    record(AuditAction.MEMBER_NIN_REVEALED, actor=acting_user, obj=member, request=request)
+    return nin
