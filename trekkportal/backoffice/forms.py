@@ -59,3 +59,49 @@ class NdaForm(forms.Form):
         max_length=20000,
         help_text=_("Plain text; blank lines separate paragraphs."),
     )
+
+
+class MemberSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Name, member number or national identity number"),
+        required=False,
+        max_length=200,
+    )
+
+
+class MemberImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Register file (CSV, XLSX, XLS or ODS)"),
+        help_text=_(
+            "Columns: fødselsnummer, navn, orgnr, and optionally fødselsdato, medlemsnr, "
+            "innmeldt, utmeldt, trekk. Nothing is changed before you confirm the preview."
+        ),
+    )
+    periode = forms.CharField(
+        label=_("Period of the import (YYYY-MM, optional)"), required=False, max_length=20
+    )
+
+    def clean_file(self):
+        from django.conf import settings
+
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.SUBMISSION_MAX_TOTAL_SIZE:
+            raise forms.ValidationError(_("The file is too large."))
+        return upload
+
+    def clean_periode(self):
+        from trekkportal.lib.periods import Period
+
+        value = self.cleaned_data["periode"].strip()
+        if not value:
+            return None
+        try:
+            return Period.parse(value)
+        except ValueError:
+            raise forms.ValidationError(_("Write the period as YYYY-MM, e.g. 2026-10.")) from None
+
+
+class MemberImportConfirmForm(forms.Form):
+    apply_valid = forms.BooleanField(
+        label=_("Apply the valid rows even though some rows have errors"), required=False
+    )

@@ -274,3 +274,74 @@ def audit_events(
     if date_to:
         events = events.filter(created_at__lt=_end_of(date_to))
     return events.order_by("-created_at", "-id")
+
+
+# Members -----------------------------------------------------------------------------------
+
+
+def search_members(q: str):
+    """Members by full identity number (through the keyed hash, never a plain column), by
+    member number, or by the words of a name in any order. Empty for an empty search."""
+    from trekkportal.lib.identity import is_valid_nin, normalise_nin
+    from trekkportal.lib.names import name_words
+    from trekkportal.lib.nincrypt import nin_hash
+    from trekkportal.members.models import Member
+
+    value = q.strip()
+    members = Member.objects.all()
+    if not value:
+        return members.none()
+    digits = value.replace(" ", "")
+    if digits.isdigit() and len(digits) == 11 and is_valid_nin(digits):
+        return members.filter(nin_hash=nin_hash(normalise_nin(digits)))
+    if digits.isdigit():
+        return members.filter(member_no=digits)
+    words = name_words(value)
+    if not words:
+        return members.none()
+    for word in words:
+        members = members.filter(name_key__contains=word)
+    return members.order_by("name", "pk")
+
+
+def get_member_for_staff(pk: int):
+    from django.db.models import Prefetch
+
+    from trekkportal.members.models import Employment, Layoff, Member, MemberChange
+
+    member = (
+        Member.objects.filter(pk=pk)
+        .prefetch_related(
+            Prefetch(
+                "employments",
+                queryset=Employment.objects.select_related("company").order_by("-from_period"),
+            ),
+            Prefetch(
+                "layoffs",
+                queryset=Layoff.objects.select_related("company").order_by("-from_period"),
+            ),
+            Prefetch(
+                "changes",
+                queryset=MemberChange.objects.select_related("company").order_by("-created_at")[
+                    :24
+                ],
+                to_attr="recent_changes",
+            ),
+        )
+        .first()
+    )
+    if member is None:
+        raise Http404
+    return member
+
+
+def member_lines(member, *, limit: int = 24):
+    """The deduction lines that carried this member's identity number (keyed hash), newest
+    period first, with their company."""
+    from trekkportal.submissions.models import DeductionLine
+
+    return list(
+        DeductionLine.objects.filter(nin_hash=member.nin_hash)
+        .select_related("submitted_file__submission__company")
+        .order_by("-submitted_file__submission__period", "-pk")[:limit]
+    )

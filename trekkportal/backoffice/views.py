@@ -32,6 +32,9 @@ from trekkportal.audit.services import record
 from trekkportal.lib.periods import Period
 from trekkportal.mail.models import Reminder
 from trekkportal.mail.reminders import overdue_period, remind_company
+from trekkportal.members.imports import import_members
+from trekkportal.members.services import reveal_member_nin
+from trekkportal.members.staging import discard_file, stage_file, staged_file
 from trekkportal.submissions.selectors import attach_first_issues, get_submitted_file_for_staff
 from trekkportal.submissions.storage import download_response
 
@@ -40,6 +43,9 @@ from .forms import (
     STATE_LABELS,
     AuditFilterForm,
     GrantAccessForm,
+    MemberImportConfirmForm,
+    MemberImportForm,
+    MemberSearchForm,
     NdaForm,
     NewUserForm,
     OverviewFilterForm,
@@ -51,10 +57,13 @@ from .selectors import (
     deadline_of,
     filter_companies,
     get_company_for_staff,
+    get_member_for_staff,
     is_late,
+    member_lines,
     missing_lists,
     parse_period,
     period_counts,
+    search_members,
     twelve_months,
 )
 
@@ -406,3 +415,119 @@ def nda(request):
         )
         return redirect("backoffice:nda")
     return render(request, "backoffice/nda.html", {"form": form, "version": version})
+
+
+# Members -----------------------------------------------------------------------------------
+
+IMPORT_SESSION_KEY = "backoffice_member_import"
+
+
+@staff_required
+@require_GET
+def members(request):
+    form = MemberSearchForm(request.GET)
+    form.is_valid()
+    q = form.cleaned_data.get("q", "")
+    page = Paginator(search_members(q), PAGE_SIZE).get_page(request.GET.get("side"))
+    return render(
+        request,
+        "backoffice/members.html",
+        {"form": form, "page": page, "q": q, "query": urlencode({"q": q} if q else {})},
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def member(request, pk: int):
+    """One member: masked identity number unless staff ask to see it (POST, audited, never
+    cached), employments, lay-offs, changes and the lines that carried the number."""
+    member = get_member_for_staff(pk)
+    revealed = None
+    if request.method == "POST":
+        revealed = reveal_member_nin(member=member, acting_user=request.user, request=request)
+    response = render(
+        request,
+        "backoffice/member.html",
+        {"member": member, "revealed": revealed, "lines": member_lines(member)},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def member_import(request):
+    """Upload → a dry run (the same summary and errors as ``import_members``) → confirm."""
+    form = MemberImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        period = form.cleaned_data["periode"]
+        summary = import_members(
+            file=data,
+            filename=upload.name,
+            dry_run=True,
+            acting_user=request.user,
+            period=period,
+        )
+        _discard_staged(request)
+        if summary.file_problem is None and not summary.nothing_to_change:
+            request.session[IMPORT_SESSION_KEY] = {
+                "name": stage_file(data),
+                "filename": upload.name[:255],
+                "period": period.iso if period else "",
+            }
+        return render(
+            request,
+            "backoffice/member_import_preview.html",
+            _summary_context(summary, upload.name)
+            | {
+                "confirm_form": MemberImportConfirmForm(),
+                "staged": IMPORT_SESSION_KEY in request.session,
+            },
+        )
+    return render(request, "backoffice/member_import.html", {"form": form})
+
+
+@staff_required
+@require_POST
+def member_import_confirm(request):
+    staged = request.session.get(IMPORT_SESSION_KEY)
+    data = staged_file(staged["name"]) if staged else None
+    if data is None:
+        messages.error(request, _("There is no checked file to apply. Upload it again."))
+        return redirect("backoffice:member_import")
+    form = MemberImportConfirmForm(request.POST)
+    form.is_valid()
+    summary = import_members(
+        file=data,
+        filename=staged["filename"],
+        apply_valid=form.cleaned_data.get("apply_valid", False),
+        acting_user=request.user,
+        period=Period.parse(staged["period"]) if staged["period"] else None,
+    )
+    _discard_staged(request)
+    return render(
+        request,
+        "backoffice/member_import_done.html",
+        _summary_context(summary, staged["filename"]),
+    )
+
+
+def _discard_staged(request) -> None:
+    staged = request.session.pop(IMPORT_SESSION_KEY, None)
+    if staged:
+        discard_file(staged["name"])
+
+
+def _summary_context(summary, filename: str) -> dict:
+    problems = [
+        {"row": p.row, "masked": p.masked, "message": p.message(_)} for p in summary.problems[:200]
+    ]
+    return {
+        "summary": summary,
+        "filename": filename,
+        "problems": problems,
+        "more_problems": max(0, len(summary.problems) - len(problems)),
+        "file_problem": summary.file_problem.message(_) if summary.file_problem else "",
+    }

@@ -26,6 +26,8 @@ PAGES = [
     ("backoffice:audit", {}),
     ("backoffice:audit_export", {}),
     ("backoffice:nda", {}),
+    ("backoffice:members", {}),
+    ("backoffice:member_import", {}),
 ]
 
 
