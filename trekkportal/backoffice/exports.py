@@ -15,10 +15,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from trekkportal.lib.filesafety import neutralise_cell
-from trekkportal.lib.periods import Period
 from trekkportal.lib.xlsx import write_xlsx
-
-from .selectors import is_late
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -39,7 +36,7 @@ def overview_header() -> list[str]:
     ]
 
 
-def overview_rows(companies: Iterable[Any], *, period: Period, today: dt.date) -> Iterable[list]:
+def overview_rows(companies: Iterable[Any]) -> Iterable[list]:
     for company in companies:
         yield [
             company.name,
@@ -51,7 +48,7 @@ def overview_rows(companies: Iterable[Any], *, period: Period, today: dt.date) -
             company.failed_count,
             company.row_count,
             company.total_amount,
-            _("yes") if is_late(company, period=period, today=today) else _("no"),
+            _("yes") if company.late else _("no"),
             timezone.localdate(company.reminded_at) if company.reminded_at else None,
         ]
 

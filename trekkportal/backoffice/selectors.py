@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import (
     Count,
-    DecimalField,
     Exists,
-    IntegerField,
     Max,
     Min,
     OuterRef,
@@ -21,9 +20,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -33,6 +30,8 @@ from trekkportal.lib.periods import Period
 from trekkportal.mail.models import Reminder
 from trekkportal.mail.reminders import companies_without_a_list
 from trekkportal.submissions.models import Submission, SubmittedFile
+
+ZERO = Decimal("0.00")
 
 STATES = ("submitted", "not_submitted", "late", "reminded")
 UNREAD = (SubmittedFile.State.RECEIVED, SubmittedFile.State.PARSING)
@@ -62,107 +61,88 @@ def _end_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
 
 
-def _per_company(queryset: QuerySet, field: str, expression, output_field):
-    return Coalesce(
-        Subquery(
-            queryset.order_by().values(field).annotate(value=expression).values("value")[:1],
-            output_field=output_field,
-        ),
-        Value(0, output_field=output_field),
-    )
+def companies_for_period(period: Period, *, today: dt.date, q: str = "") -> list[Company]:
+    """Every active company (matching the search ``q`` on name or organisation number), by
+    name, each with its state for ``period``: ``submission_count``, ``first_submitted_at``
+    and ``last_submitted_at``, ``file_count``, ``unread_count``, ``failed_count``,
+    ``row_count``, ``total_amount``, ``reminded_at`` and ``late``.
 
-
-def companies_for_period(period: Period) -> QuerySet[Company]:
-    """Every active company, annotated with its submissions for ``period``: how many and
-    when (first, last), files, files not yet read, rows read, the total amount, and when it
-    was reminded. One query, by name."""
-    submissions = Submission.objects.filter(company=OuterRef("pk"), period=period.first_day)
-    files = SubmittedFile.objects.filter(
-        submission__company=OuterRef("pk"), submission__period=period.first_day
-    )
-    money = DecimalField(max_digits=16, decimal_places=2)
-    return (
-        Company.objects.filter(is_active=True)
-        .annotate(
-            submission_count=_per_company(submissions, "company", Count("pk"), IntegerField()),
-            first_submitted_at=Subquery(
-                submissions.order_by().values("company").annotate(v=Min("submitted_at")).values("v")
-            ),
-            last_submitted_at=Subquery(
-                submissions.order_by().values("company").annotate(v=Max("submitted_at")).values("v")
-            ),
-            file_count=_per_company(files, "submission__company", Count("pk"), IntegerField()),
-            unread_count=_per_company(
-                files.filter(state__in=UNREAD), "submission__company", Count("pk"), IntegerField()
-            ),
-            failed_count=_per_company(
-                files.filter(state=SubmittedFile.State.FAILED),
-                "submission__company",
-                Count("pk"),
-                IntegerField(),
-            ),
-            row_count=_per_company(files, "submission__company", Sum("rows"), IntegerField()),
-            total_amount=_per_company(files, "submission__company", Sum("total_amount"), money),
-            reminded_at=Subquery(
-                Reminder.objects.filter(company=OuterRef("pk"), period=period.iso).values(
-                    "created_at"
-                )[:1]
-            ),
-        )
-        .order_by("name", "pk")
-    )
-
-
-def _late(period: Period, today: dt.date) -> Q:
-    """Not submitted once the deadline has passed, or first submitted after it."""
-    deadline = deadline_of(period)
-    after = Q(first_submitted_at__gte=_end_of(deadline))
-    if today > deadline:
-        return after | Q(submission_count=0)
-    return after
-
-
-def filter_companies(
-    queryset: QuerySet[Company], *, period: Period, today: dt.date, state: str = "", q: str = ""
-) -> QuerySet[Company]:
-    """Narrow the overview by state and by a search on name or organisation number."""
-    if state == "submitted":
-        queryset = queryset.filter(submission_count__gt=0)
-    elif state == "not_submitted":
-        queryset = queryset.filter(submission_count=0)
-    elif state == "late":
-        queryset = queryset.filter(_late(period, today))
-    elif state == "reminded":
-        queryset = queryset.filter(reminded_at__isnull=False)
+    Four queries whatever the number of companies: the companies, and one grouped query
+    each for the period's submissions, their files and the reminders (grouping once beats
+    a correlated subquery per company and figure: 2,000 companies are a few milliseconds
+    of Python)."""
+    companies = Company.objects.filter(is_active=True).only("pk", "name", "orgnr")
     q = q.strip()
     if q:
         digits = q.replace(" ", "")
         match = Q(name__icontains=q)
         if digits.isdigit():
             match |= Q(orgnr__startswith=digits)
-        queryset = queryset.filter(match)
-    return queryset
-
-
-def period_counts(queryset: QuerySet[Company], *, period: Period, today: dt.date) -> dict:
-    """The figures at the top of the overview, over the (searched, unfiltered) companies.
-    One query."""
-    return queryset.aggregate(
-        companies=Count("pk"),
-        submitted=Count("pk", filter=Q(submission_count__gt=0)),
-        not_submitted=Count("pk", filter=Q(submission_count=0)),
-        late=Count("pk", filter=_late(period, today)),
-        reminded=Count("pk", filter=Q(reminded_at__isnull=False)),
-        unread=Count("pk", filter=Q(unread_count__gt=0)),
-    )
-
-
-def is_late(company: Company, *, period: Period, today: dt.date) -> bool:
-    """The same rule as ``_late`` for one annotated company (for display)."""
+        companies = companies.filter(match)
+    companies = list(companies.order_by("name", "pk"))
+    submitted = {
+        row["company"]: row
+        for row in Submission.objects.filter(period=period.first_day)
+        .order_by()
+        .values("company")
+        .annotate(n=Count("pk"), first=Min("submitted_at"), last=Max("submitted_at"))
+    }
+    files = {
+        row["submission__company"]: row
+        for row in SubmittedFile.objects.filter(submission__period=period.first_day)
+        .order_by()
+        .values("submission__company")
+        .annotate(
+            n=Count("pk"),
+            unread=Count("pk", filter=Q(state__in=UNREAD)),
+            failed=Count("pk", filter=Q(state=SubmittedFile.State.FAILED)),
+            rows=Sum("rows"),
+            total=Sum("total_amount"),
+        )
+    }
+    reminded = dict(Reminder.objects.filter(period=period.iso).values_list("company", "created_at"))
     deadline = deadline_of(period)
-    if company.submission_count == 0:
-        return today > deadline
-    return timezone.localdate(company.first_submitted_at) > deadline
+    overdue = today > deadline
+    for company in companies:
+        s = submitted.get(company.pk)
+        f = files.get(company.pk)
+        company.submission_count = s["n"] if s else 0
+        company.first_submitted_at = s["first"] if s else None
+        company.last_submitted_at = s["last"] if s else None
+        company.file_count = f["n"] if f else 0
+        company.unread_count = f["unread"] if f else 0
+        company.failed_count = f["failed"] if f else 0
+        company.row_count = (f["rows"] or 0) if f else 0
+        company.total_amount = (f["total"] or ZERO) if f else ZERO
+        company.reminded_at = reminded.get(company.pk)
+        company.late = timezone.localdate(company.first_submitted_at) > deadline if s else overdue
+    return companies
+
+
+STATE_TESTS = {
+    "submitted": lambda c: c.submission_count > 0,
+    "not_submitted": lambda c: c.submission_count == 0,
+    "late": lambda c: c.late,
+    "reminded": lambda c: c.reminded_at is not None,
+}
+
+
+def filter_companies(companies: list[Company], *, state: str = "") -> list[Company]:
+    """Narrow the overview to one state (``STATES``); any other value keeps all."""
+    test = STATE_TESTS.get(state)
+    return [c for c in companies if test(c)] if test else companies
+
+
+def period_counts(companies: list[Company]) -> dict:
+    """The figures at the top of the overview."""
+    return {
+        "companies": len(companies),
+        "submitted": sum(1 for c in companies if c.submission_count),
+        "not_submitted": sum(1 for c in companies if not c.submission_count),
+        "late": sum(1 for c in companies if c.late),
+        "reminded": sum(1 for c in companies if c.reminded_at is not None),
+        "unread": sum(1 for c in companies if c.unread_count),
+    }
 
 
 @dataclass(frozen=True)

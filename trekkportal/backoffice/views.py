@@ -58,7 +58,6 @@ from .selectors import (
     filter_companies,
     get_company_for_staff,
     get_member_for_staff,
-    is_late,
     member_lines,
     missing_lists,
     parse_period,
@@ -90,12 +89,8 @@ def _overview_query(request):
     form.is_valid()
     data = form.cleaned_data
     period = parse_period(data.get("periode"), today=today)
-    searched = filter_companies(
-        companies_for_period(period), period=period, today=today, q=data.get("q", "")
-    )
-    companies = filter_companies(
-        searched, period=period, today=today, state=data.get("tilstand", "")
-    )
+    searched = companies_for_period(period, today=today, q=data.get("q", ""))
+    companies = filter_companies(searched, state=data.get("tilstand", ""))
     return today, form, period, searched, companies
 
 
@@ -105,8 +100,6 @@ def overview(request):
     """Period overview: every company's state for a period (last month by default)."""
     today, form, period, searched, companies = _overview_query(request)
     page = Paginator(companies, PAGE_SIZE).get_page(request.GET.get("side"))
-    for company in page.object_list:
-        company.late = is_late(company, period=period, today=today)
     months = twelve_months(period)
     query = {k: v for k, v in request.GET.items() if k != "side" and v}
     return render(
@@ -118,7 +111,7 @@ def overview(request):
             "period_name": period.long_name(_language()),
             "periods": [(p.iso, p.long_name(_language())) for p in _period_choices(today, period)],
             "deadline": deadline_of(period),
-            "counts": period_counts(searched, period=period, today=today),
+            "counts": period_counts(searched),
             "page": page,
             "query": urlencode(query),
             "export_query": urlencode(query),
@@ -147,7 +140,7 @@ def _bars(months) -> list[dict]:
 @staff_required
 @require_GET
 def overview_export(request, fmt: str):
-    today, _form, period, _searched, companies = _overview_query(request)
+    _today, _form, period, _searched, companies = _overview_query(request)
     record(
         AuditAction.BACKOFFICE_EXPORTED,
         request=request,
@@ -155,7 +148,7 @@ def overview_export(request, fmt: str):
         period=period.iso,
         format=fmt,
     )
-    rows = exports.overview_rows(companies.iterator(), period=period, today=today)
+    rows = exports.overview_rows(companies)
     name = f"oversikt-{period.iso}"
     if fmt == "csv":
         return exports.csv_response(name, exports.overview_header(), rows)
