@@ -76,15 +76,7 @@ def test(args: list[str]) -> None:
 
 def messages(args: list[str]) -> None:
     ensure_installed()
-    manage(
-        "makemessages",
-        "-l",
-        "nb",
-        "--no-location",
-        "--no-fuzzy-matching",
-        "--ignore=.venv/*",
-        "--ignore=var/*",
-    )
+    manage("makemessages", "-l", "nb", "--no-location", "--ignore=.venv/*", "--ignore=var/*")
     manage("compile_translations")
 
 

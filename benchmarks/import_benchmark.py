@@ -7,7 +7,7 @@
 Runs against a throw-away database: a SQLite file (WAL, as in production settings) under a
 temporary folder, or, with a PostgreSQL ``DATABASE_URL``, a separate database
 ``<name>_import_bench`` that is created and dropped again. It writes a semicolon CSV and
-an XLSX register the way design.md describes them (fødselsnummer, navn, orgnr,
+an XLSX register the way docs/members.md describes them (fødselsnummer, navn, orgnr,
 medlemsnr, innmeldt, trekk, ansatt_fra) and times, each through the service the command
 calls, with the number of SQL queries:
 

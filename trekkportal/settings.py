@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "trekkportal.mail",
     "trekkportal.submissions",
     "trekkportal.members",
+    "trekkportal.reconciliation",
     "trekkportal.backoffice",
 ]
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", secure_admin(admin.site).urls),
     path("", include("trekkportal.portal.urls")),
     path("", include("trekkportal.submissions.urls")),
+    path("", include("trekkportal.reconciliation.urls")),
     path("kontor/", include("trekkportal.backoffice.urls")),
 ]
 

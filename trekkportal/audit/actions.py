@@ -60,6 +60,9 @@ class AuditAction(models.TextChoices):
     MEMBER_IMPORTED = "member.imported", _("Member register imported")
     MEMBER_IMPORT_CHECKED = "member.import_checked", _("Member register checked, not applied")
     NIN_KEYS_ROTATED = "nin.keys_rotated", _("Identity numbers re-encrypted")
+    # Reconciliation and utrukne
+    RECONCILIATION_RUN = "reconciliation.run", _("Period reconciled")
+    MISSING_DEDUCTION_ANSWERED = "missing_deduction.answered", _("Missing deduction answered")
     # E-mail and background jobs
     MAIL_SENT_AGAIN = "mail.sent_again", _("E-mail sent again")
     MAIL_REMINDER_SENT = "mail.reminder_sent", _("Reminder sent")

@@ -29,9 +29,23 @@ def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     return None
 
 
+def _memo(adapter: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Rows repeat the same months, timestamps and amounts: adapt each value once."""
+    seen: dict[Any, Any] = {}
+
+    def adapt(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            result = seen[value] = adapter(value)
+            return result
+
+    return adapt
+
+
 def _prepare(model: type[models.Model], names: Sequence[str]):
     fields = [model._meta.get_field(n) for n in names]
-    adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f)) is not None]
+    adapters = [(i, _memo(a)) for i, f in enumerate(fields) if (a := _adapter(f)) is not None]
     columns = [connection.ops.quote_name(f.column) for f in fields]
 
     def adapt(row: Sequence[Any]) -> list[Any]:

@@ -33,13 +33,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from trekkportal.accounts.models import Company, User
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
-from trekkportal.lib.identity import mask_nin
 from trekkportal.lib.names import name_key
 from trekkportal.lib.nincrypt import NinSealer
 from trekkportal.lib.periods import Period
@@ -188,6 +187,7 @@ def import_members(
         _audit(summary, acting_user, filename)
         return summary
     with transaction.atomic():
+        _one_import_at_a_time()
         plan = _plan(read, summary, period=period, initial=initial)
         summary.rows = len(read.rows) + len({p.row for p in read.problems})
         summary.problems.sort(key=lambda p: p.row or 0)
@@ -196,6 +196,19 @@ def import_members(
             summary.applied = True
         _audit(summary, acting_user, filename)
     return summary
+
+
+IMPORT_LOCK = 0x7472656B6B  # "trekk": the advisory lock key of the register import
+
+
+def _one_import_at_a_time() -> None:
+    """Imports run one at a time (a second waits for the first to commit). Members are
+    not locked row by row while they are compared — on PostgreSQL that would write a lock
+    into every one of 100,000 rows —, so an edit made in the admin during an import may be
+    overwritten by the file's value for the same field."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
 
 
 def _bytes(file: bytes | str | Path | BinaryIO, filename: str) -> tuple[bytes, str]:
@@ -250,10 +263,8 @@ def _plan(
     hashes = [h for _, h in valid]
     existing: dict[str, _Known] = {}
     for chunk in _chunks(hashes):
-        rows = (
-            Member.objects.filter(nin_hash__in=chunk)
-            .select_for_update()
-            .values_list("nin_hash", "pk", *KNOWN_FIELDS)
+        rows = Member.objects.filter(nin_hash__in=chunk).values_list(
+            "nin_hash", "pk", *KNOWN_FIELDS
         )
         existing.update((r[0], _Known(*r[1:])) for r in rows)
     by_pk = {m.pk: m for m in existing.values()}
@@ -324,7 +335,7 @@ def _plan_new(
         values=(
             sealer.encrypt(row.nin),
             digest,
-            mask_nin(row.nin),
+            row.masked,
             row.birth_date,
             row.name,
             name_key(row.name),

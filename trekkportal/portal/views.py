@@ -1,5 +1,5 @@
 """The employer portal's frame: the tabs, the company switcher and the empty pages that
-later capabilities (submissions, letters, utrukne) fill in."""
+later capabilities fill in ("Utrukne" is ``reconciliation.views``)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,13 +23,6 @@ def home(request):
 def brev(request):
     # No letters exist yet (issue "Letters"): the page says so and explains the 6 months.
     return render(request, "portal/brev.html")
-
-
-@require_GET
-@company_required
-def utrukne(request):
-    # No reconciliation yet (issue "Utrukne"): nothing can be missing.
-    return render(request, "portal/utrukne.html")
 
 
 @require_POST

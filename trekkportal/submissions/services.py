@@ -207,6 +207,10 @@ def record_parse_result(*, submitted_file: SubmittedFile, parsed: Any) -> Submit
             rows=row.rows,
             invalid=row.invalid_rows,
         )
+        # Once every file of the submission is finished, its periods are reconciled.
+        from trekkportal.reconciliation.services import file_read
+
+        file_read(submitted_file=row)
     return row
 
 

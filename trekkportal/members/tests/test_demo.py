@@ -37,3 +37,12 @@ def test_the_demo_register_expects_members_the_demo_list_does_not_have(capsys):
     assert MemberChange.objects.filter(reason="moved_in").count() == 1
     assert Member.objects.filter(payment="invoice").count() == 2
     assert "Member register: 9 members" in capsys.readouterr().out
+
+
+def test_the_demo_period_reconciles_to_three_utrukne(capsys):
+    from trekkportal.reconciliation.services import reconcile
+
+    call_command("seed_demo")
+    run_pending()
+    summary = reconcile(period=Period.of(timezone.localdate()).previous())
+    assert (summary.reconciled, summary.expected, summary.deducted, summary.missing) == (1, 5, 2, 3)

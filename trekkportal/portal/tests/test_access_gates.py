@@ -55,6 +55,7 @@ AUDIENCE = {
     "submissions:receipt": EMPLOYER,
     "submissions:innsendte": EMPLOYER,
     "submissions:list_template": EMPLOYER,
+    "reconciliation:answer": EMPLOYER,
     "admin:login": ADMIN_DOOR,
     "admin:logout": ADMIN_DOOR,
 }
