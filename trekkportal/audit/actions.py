@@ -63,6 +63,7 @@ class AuditAction(models.TextChoices):
     # Reconciliation and utrukne
     RECONCILIATION_RUN = "reconciliation.run", _("Period reconciled")
     MISSING_DEDUCTION_ANSWERED = "missing_deduction.answered", _("Missing deduction answered")
+    MISSING_DEDUCTION_HANDLED = "missing_deduction.handled", _("Answer followed up by staff")
     # E-mail and background jobs
     MAIL_SENT_AGAIN = "mail.sent_again", _("E-mail sent again")
     MAIL_REMINDER_SENT = "mail.reminder_sent", _("Reminder sent")

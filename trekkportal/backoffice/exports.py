@@ -33,6 +33,11 @@ def overview_header() -> list[str]:
         _("Total amount"),
         _("Late"),
         _("Reminded"),
+        _("Expected members"),
+        _("Expected members deducted"),
+        _("Missing deductions open"),
+        _("Missing deductions answered"),
+        _("Unmatched lines"),
     ]
 
 
@@ -50,6 +55,11 @@ def overview_rows(companies: Iterable[Any]) -> Iterable[list]:
             company.total_amount,
             _("yes") if company.late else _("no"),
             timezone.localdate(company.reminded_at) if company.reminded_at else None,
+            *(
+                (c.expected, c.deducted, c.missing_open, c.missing_answered, c.unmatched)
+                if (c := company).reconciled
+                else ("", "", "", "", "")
+            ),
         ]
 
 

@@ -14,6 +14,7 @@ STATE_LABELS = {
     "not_submitted": _("Not submitted"),
     "late": _("Late"),
     "reminded": _("Reminded"),
+    "open_missing": _("With open missing deductions"),
 }
 
 
@@ -105,3 +106,18 @@ class MemberImportConfirmForm(forms.Form):
     apply_valid = forms.BooleanField(
         label=_("Apply the valid rows even though some rows have errors"), required=False
     )
+
+
+class AnswerFilterForm(forms.Form):
+    svar = forms.ChoiceField(label=_("Answer"), required=False)
+    behandlet = forms.ChoiceField(
+        label=_("Followed up"),
+        required=False,
+        choices=[("nei", _("Not yet")), ("ja", _("Yes")), ("alle", _("All"))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        from trekkportal.reconciliation.models import MissingDeduction
+
+        super().__init__(*args, **kwargs)
+        self.fields["svar"].choices = [("", _("All")), *MissingDeduction.Status.choices]

@@ -28,11 +28,13 @@ from trekkportal.audit.models import AuditEvent
 from trekkportal.lib.periods import Period
 from trekkportal.mail.models import Reminder
 from trekkportal.mail.reminders import companies_without_a_list
+from trekkportal.reconciliation.models import MissingDeduction
+from trekkportal.reconciliation.selectors import reconciliations
 from trekkportal.submissions.models import Submission, SubmittedFile
 
 ZERO = Decimal("0.00")
 
-STATES = ("submitted", "not_submitted", "late", "reminded")
+STATES = ("submitted", "not_submitted", "late", "reminded", "open_missing")
 UNREAD = (SubmittedFile.State.RECEIVED, SubmittedFile.State.PARSING)
 
 
@@ -76,6 +78,17 @@ class CompanyState:
     total_amount: Decimal = ZERO
     reminded_at: dt.datetime | None = None
     late: bool = False
+    # From the reconciliation app, once the period has been reconciled for the company:
+    reconciliation_state: str = ""
+    expected: int = 0
+    deducted: int = 0
+    missing_open: int = 0
+    missing_answered: int = 0
+    unmatched: int = 0
+
+    @property
+    def reconciled(self) -> bool:
+        return self.reconciliation_state == "reconciled"
 
 
 def companies_for_period(period: Period, *, today: dt.date, q: str = "") -> list[CompanyState]:
@@ -85,8 +98,9 @@ def companies_for_period(period: Period, *, today: dt.date, q: str = "") -> list
     whether it is late (nothing by the deadline once it has passed, or the first list after
     it).
 
-    Four queries whatever the number of companies: the companies, and one grouped query
-    each for the period's submissions, their files and the reminders (grouping once beats
+    Five queries whatever the number of companies: the companies, and one grouped query
+    each for the period's submissions, their files, the reminders and the reconciliations
+    (``reconciliation.selectors.reconciliations``) (grouping once beats
     a correlated subquery per company and figure; 2,000 rows are little work in Python)."""
     companies = Company.objects.filter(is_active=True)
     q = q.strip()
@@ -125,6 +139,13 @@ def companies_for_period(period: Period, *, today: dt.date, q: str = "") -> list
         .values_list("submission__company", "n", "unread", "failed", "rows", "total")
     }
     reminded = dict(Reminder.objects.filter(period=period.iso).values_list("company", "created_at"))
+    reconciled = {
+        row[0]: row[1:]
+        for row in reconciliations(period=period).values_list(
+            "company", "state", "expected", "deducted", "missing_open", "missing_answered",
+            "unmatched",
+        )
+    }  # fmt: skip
     overdue = today > deadline
     states = []
     for pk, name, orgnr in companies.order_by("name", "pk").values_list("pk", "name", "orgnr"):
@@ -135,6 +156,9 @@ def companies_for_period(period: Period, *, today: dt.date, q: str = "") -> list
         if (f := files.get(pk)) is not None:
             state.file_count, state.unread_count, state.failed_count, rows, total = f
             state.row_count, state.total_amount = rows or 0, total or ZERO
+        if (r := reconciled.get(pk)) is not None:
+            (state.reconciliation_state, state.expected, state.deducted, state.missing_open,
+             state.missing_answered, state.unmatched) = r  # fmt: skip
         states.append(state)
     return states
 
@@ -144,6 +168,7 @@ STATE_TESTS = {
     "not_submitted": lambda c: c.submission_count == 0,
     "late": lambda c: c.late,
     "reminded": lambda c: c.reminded_at is not None,
+    "open_missing": lambda c: c.missing_open > 0,
 }
 
 
@@ -162,6 +187,7 @@ def period_counts(companies: list[CompanyState]) -> dict:
         "late": sum(1 for c in companies if c.late),
         "reminded": sum(1 for c in companies if c.reminded_at is not None),
         "unread": sum(1 for c in companies if c.unread_count),
+        "open_missing": sum(1 for c in companies if c.missing_open),
     }
 
 
@@ -170,6 +196,7 @@ class MonthFigures:
     period: Period
     companies: int
     submitted: int
+    open_missing: int = 0
 
     @property
     def rate(self) -> int:
@@ -179,7 +206,8 @@ class MonthFigures:
 
 def twelve_months(period: Period) -> list[MonthFigures]:
     """The submission rate for the 12 months up to ``period``: companies that existed (and
-    are active) at each month's deadline, and how many of them submitted. Two queries."""
+    are active) at each month's deadline, how many of them submitted, and the utrukne still
+    open. Three queries."""
     periods = [period.shift(-i) for i in range(11, -1, -1)]
     existing = Company.objects.filter(is_active=True).aggregate(
         **{p.iso: Count("pk", filter=Q(created_at__lt=_end_of(deadline_of(p)))) for p in periods}
@@ -195,8 +223,24 @@ def twelve_months(period: Period) -> list[MonthFigures]:
         .annotate(n=Count("company", distinct=True))
         .values_list("period", "n")
     )
+    open_missing = dict(
+        MissingDeduction.objects.filter(
+            state=MissingDeduction.State.OPEN,
+            period__gte=periods[0].first_day,
+            period__lte=periods[-1].first_day,
+        )
+        .order_by()
+        .values("period")
+        .annotate(n=Count("pk"))
+        .values_list("period", "n")
+    )
     return [
-        MonthFigures(period=p, companies=existing[p.iso], submitted=submitted.get(p.first_day, 0))
+        MonthFigures(
+            period=p,
+            companies=existing[p.iso],
+            submitted=submitted.get(p.first_day, 0),
+            open_missing=open_missing.get(p.first_day, 0),
+        )
         for p in periods
     ]
 

@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -35,12 +35,16 @@ from trekkportal.mail.reminders import overdue_period, remind_company
 from trekkportal.members.imports import import_members
 from trekkportal.members.services import reveal_member_nin
 from trekkportal.members.staging import discard_file, stage_file, staged_file
+from trekkportal.reconciliation.models import MissingDeduction
+from trekkportal.reconciliation.selectors import answers_for_staff, company_findings
+from trekkportal.reconciliation.services import mark_answer_handled
 from trekkportal.submissions.selectors import attach_first_issues, get_submitted_file_for_staff
 from trekkportal.submissions.storage import download_response
 
 from . import exports
 from .forms import (
     STATE_LABELS,
+    AnswerFilterForm,
     AuditFilterForm,
     GrantAccessForm,
     MemberImportConfirmForm,
@@ -67,6 +71,7 @@ from .selectors import (
 )
 
 PAGE_SIZE = 50
+COMPANY_ROWS = 50  # utrukne and unmatched lines shown on a company page, newest first
 CHART_HEIGHT = 160
 PERIOD_CHOICES = 36  # months offered in the period picker (any other can be typed in the URL)
 
@@ -117,6 +122,7 @@ def overview(request):
             "export_query": urlencode(query),
             "months": months,
             "bars": _bars(months),
+            "missing_bars": _missing_bars(months),
             "state_labels": STATE_LABELS,
         },
     )
@@ -135,6 +141,24 @@ def _bars(months) -> list[dict]:
         }
         for i, month in enumerate(months)
     ]
+
+
+def _missing_bars(months) -> list[dict]:
+    width, top = 40, max([m.open_missing for m in months] + [1])
+    bars = []
+    for i, month in enumerate(months):
+        height = month.open_missing * CHART_HEIGHT // top
+        bars.append(
+            {
+                "label": month.period.mmyy,
+                "value": month.open_missing,
+                "x": 10 + i * (width + 8),
+                "height": height,
+                "y": 10 + CHART_HEIGHT - height,
+                "text_x": 10 + i * (width + 8) + width // 2,
+            }
+        )
+    return bars
 
 
 @staff_required
@@ -170,11 +194,20 @@ def company(request, pk: int):
     page = Paginator(company_submissions(company), 10).get_page(request.GET.get("side"))
     attach_first_issues([file for s in page.object_list for file in s.files.all()], limit=5)
     reminders = list(Reminder.objects.filter(company=company).order_by("-period")[:12])
+    missing = list(
+        MissingDeduction.objects.filter(company=company)
+        .select_related("member", "answered_by")
+        .order_by("-period", "member__name")[:COMPANY_ROWS]
+    )
+    unmatched = list(company_findings(company)[:COMPANY_ROWS])
     return render(
         request,
         "backoffice/company.html",
         {
             "company": company,
+            "missing": missing,
+            "unmatched": unmatched,
+            "company_rows": COMPANY_ROWS,
             "accesses": accesses,
             "page": page,
             "reminders": reminders,
@@ -524,3 +557,48 @@ def _summary_context(summary, filename: str) -> dict:
         "more_problems": max(0, len(summary.problems) - len(problems)),
         "file_problem": summary.file_problem.message(_) if summary.file_problem else "",
     }
+
+
+# Utrukne answers ---------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def answers(request):
+    """The companies' newest answers to utrukne; "Ansatt" ones stand out (the member is
+    still employed but was not deducted: a follow-up with the company)."""
+    form = AnswerFilterForm(request.GET)
+    form.is_valid()
+    data = form.cleaned_data
+    handled = {"ja": True, "alle": None}.get(data.get("behandlet") or "nei", False)
+    queryset = answers_for_staff(status=data.get("svar", ""), handled=handled)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("side"))
+    query = {k: v for k, v in request.GET.items() if k != "side" and v}
+    return render(
+        request,
+        "backoffice/answers.html",
+        {
+            "form": form,
+            "page": page,
+            "query": urlencode(query),
+            "employed": MissingDeduction.Status.EMPLOYED,
+        },
+    )
+
+
+@staff_required
+@require_POST
+def answer_handled(request, pk: int):
+    missing_deduction = MissingDeduction.objects.select_related("company").filter(pk=pk).first()
+    if missing_deduction is None:
+        raise Http404
+    if mark_answer_handled(
+        missing_deduction=missing_deduction, acting_user=request.user, request=request
+    ):
+        messages.success(request, _("The answer is marked as followed up."))
+    else:
+        messages.info(request, _("The answer was already followed up, or is not answered."))
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = _url("backoffice:answers")
+    return redirect(next_url)

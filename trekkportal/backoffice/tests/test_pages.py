@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from tests.fixtures import NOW, log_in_client, make_user, submit_one_csv
 from trekkportal.accounts.services import add_company
-from trekkportal.lib.identity import make_valid_orgnr
+from trekkportal.lib.identity import make_valid_nin, make_valid_orgnr
 from trekkportal.lib.periods import Period
 from trekkportal.mail.models import Reminder
 
@@ -28,6 +28,7 @@ PAGES = [
     ("backoffice:nda", {}),
     ("backoffice:members", {}),
     ("backoffice:member_import", {}),
+    ("backoffice:answers", {}),
 ]
 
 
@@ -213,7 +214,7 @@ def test_the_nda_page_has_a_fixed_number_of_queries(staff_client, django_assert_
 
 # The frame's (session, user, NDA, granted companies) and each page's own; the same with
 # one company or sixty.
-QUERIES = {"overview": 11, "company": 12, "missing": 7, "audit": 7, "nda": 7}
+QUERIES = {"overview": 13, "company": 14, "missing": 7, "audit": 7, "nda": 7}
 
 
 def test_the_missing_lists_page_lists_companies_without_a_list_past_the_deadline(
@@ -252,3 +253,52 @@ def test_a_second_staff_member_sees_the_same_overview(db, company_a):
     other = make_user("nils@forbundet.example", is_staff=True)
     client = log_in_client(Client(), other)
     assert client.get(reverse("backoffice:overview")).status_code == 200
+
+
+def reconciled(company, period, *, expected, deducted, open_, answered):
+    """A reconciliation as ``reconciliation.services.reconcile`` leaves it, with its
+    utrukne (members registered for the purpose)."""
+    from trekkportal.members.services import register_member
+    from trekkportal.reconciliation.models import MissingDeduction, Reconciliation
+
+    run = Reconciliation.objects.create(
+        company=company,
+        period=period.first_day,
+        state=Reconciliation.State.RECONCILED,
+        expected=expected,
+        deducted=deducted,
+        missing=open_ + answered,
+    )
+    from trekkportal.members.models import Member
+
+    first = Member.objects.count()
+    for i in range(open_ + answered):
+        member = register_member(
+            nin=make_valid_nin(dt.date(1970, 1, 1) + dt.timedelta(days=first + i)),
+            name=f"Medlem {first + i}",
+        )
+        MissingDeduction.objects.create(
+            reconciliation=run,
+            company=company,
+            period=period.first_day,
+            member=member,
+            state=MissingDeduction.State.OPEN if i < open_ else MissingDeduction.State.ANSWERED,
+        )
+    return run
+
+
+def test_the_overview_shows_the_reconciled_figures_and_filters_on_open_utrukne(
+    staff_client, company_a, company_b
+):
+    reconciled(company_a, LAST_MONTH, expected=5, deducted=3, open_=1, answered=1)
+    url = reverse("backoffice:overview")
+
+    response = staff_client.get(url)
+    row = next(c for c in response.context["page"].object_list if c.pk == company_a.pk)
+    assert (row.expected, row.deducted, row.missing_open, row.missing_answered) == (5, 3, 1, 1)
+    assert "3 av 5 trukket" in response.content.decode()
+    assert response.context["counts"]["open_missing"] == 1
+    assert response.context["months"][-1].open_missing == 1
+
+    with_open = staff_client.get(url, {"tilstand": "open_missing"}).context["page"].object_list
+    assert [c.pk for c in with_open] == [company_a.pk]
