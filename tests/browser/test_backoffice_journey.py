@@ -1,15 +1,17 @@
 """Union staff's day in the back office, in a real browser: log in with TOTP (the second
 factor in the portal's own form) → the period overview → a late company → download its
-file → the members → the audit log shows all of it. axe checks every page; the whole path
+file → the answers feed (follow an "Ansatt" answer up) → missing lists → the members →
+the NDA → the audit log shows all of it. axe checks every page; the whole path
 is walked with the keyboard alone; screenshots of each page at desktop width and at 390 px
 go to ``var/screenshots/backoffice/`` (git-ignored) for a reviewer to open.
 
-The answers feed, unmatched lines and letters are not in the back office yet (their apps
-are not merged); this journey grows with them."""
+Resolving an unmatched line and publishing a letter are not in the back office yet; this
+journey grows with them."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from pathlib import Path
 
@@ -20,10 +22,12 @@ from django.utils import timezone
 from tests.fixtures import PASSWORD, submit_one_csv
 from trekkportal.accounts.models import Company
 from trekkportal.audit.models import AuditEvent
+from trekkportal.backoffice.tests.test_pages import reconciled
 from trekkportal.lib.identity import make_valid_nin
 from trekkportal.lib.periods import Period
 from trekkportal.mail.reminders import overdue_period
 from trekkportal.members.services import register_member, start_employment
+from trekkportal.reconciliation.models import MissingDeduction
 
 from .axe import assert_accessible
 from .test_keyboard_journey import is_focused, tab_to
@@ -70,6 +74,11 @@ def test_staff_run_the_back_office_with_the_keyboard(page, staff, employer_a, co
     submitted = submit_one_csv(company_a, employer_a, period=late_period)
     member = register_member(nin=make_valid_nin(dt.date(1980, 1, 1)), name="Nordmann, Ola")
     start_employment(member=member, company=company_a, from_period=last_month)
+    # An utrukket the company answered "Ansatt" (still employed, not deducted).
+    run = reconciled(company_a, late_period, expected=2, deducted=1, open_=1, answered=0)
+    MissingDeduction.objects.filter(reconciliation=run).update(
+        state="answered", status="employed", answered_at=timezone.now()
+    )
 
     # Login → second factor (the portal's form, in Norwegian) → NDA → the back office.
     page.goto("/kontor/")
@@ -130,6 +139,16 @@ def test_staff_run_the_back_office_with_the_keyboard(page, staff, employer_a, co
 
     assert Path(path).read_bytes() == CSV
 
+    # The answers feed: the "Ansatt" answer stands out; follow it up.
+    press_on(page, page.get_by_role("link", name="Svar", exact=True))
+    page.get_by_role("heading", name="Svar om utrukne").wait_for()
+    assert page.get_by_text("Ansatt – må følges opp").is_visible()
+    assert_accessible(page)
+    snap(page, "answers")
+    press_on(page, page.get_by_role("button", name=re.compile("Merk som fulgt opp")))
+    page.get_by_text("Svaret er merket som fulgt opp.").wait_for()
+    assert_accessible(page)
+
     # The missing lists, the member search, the NDA page.
     press_on(page, page.get_by_role("link", name="Manglende lister"))
     overdue = overdue_period(timezone.localdate())
@@ -158,6 +177,6 @@ def test_staff_run_the_back_office_with_the_keyboard(page, staff, employer_a, co
     assert page.get_by_role("rowheader", name="Innsendt fil lastet ned").first.is_visible()
     assert_accessible(page)
     snap(page, "audit")
-    assert AuditEvent.objects.filter(
-        action="submission.file_downloaded", actor=staff, company=company_a
-    ).exists()
+    assert page.get_by_role("rowheader", name="Svar fulgt opp av forbundet").first.is_visible()
+    for action in ("submission.file_downloaded", "missing_deduction.handled"):
+        assert AuditEvent.objects.filter(action=action, actor=staff, company=company_a).exists()
