@@ -21,6 +21,9 @@ class JobAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of what ran; finished jobs are swept after 30 days
+
     @admin.action(description=_("Run the selected failed jobs again"))
     def retry(self, request, queryset):
         count = queryset.filter(status=Job.Status.FAILED).update(
@@ -44,4 +47,7 @@ class ScheduledRunAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

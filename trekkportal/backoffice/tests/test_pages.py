@@ -302,3 +302,17 @@ def test_the_overview_shows_the_reconciled_figures_and_filters_on_open_utrukne(
 
     with_open = staff_client.get(url, {"tilstand": "open_missing"}).context["page"].object_list
     assert [c.pk for c in with_open] == [company_a.pk]
+
+
+def test_the_admin_offers_no_deletion_of_audit_events_jobs_or_mail_records(staff_client):
+    from django.contrib import admin
+
+    from trekkportal.audit.models import AuditEvent
+    from trekkportal.jobs.models import Job, ScheduledRun
+    from trekkportal.mail.models import OutboxMessage
+
+    request = staff_client.get(reverse("admin:index")).wsgi_request
+    for model in (AuditEvent, Job, ScheduledRun, OutboxMessage, Reminder):
+        model_admin = admin.site._registry[model]
+        assert not model_admin.has_delete_permission(request), model
+        assert "delete_selected" not in model_admin.get_actions(request), model
