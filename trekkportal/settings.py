@@ -40,6 +40,12 @@ CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
 
 UNION_NAME = env.str("UNION_NAME", default="Industri Energi")
 UNION_CONTACT_EMAIL = env.str("UNION_CONTACT_EMAIL", default="trekk@example.org")
+# The union's contact details (letterhead of generated letters; lines of UNION_ADDRESS and
+# LETTER_SIGNATURE are separated by "|" or new lines).
+UNION_ADDRESS = env.str("UNION_ADDRESS", default="")
+UNION_PHONE = env.str("UNION_PHONE", default="")
+UNION_EMAIL = env.str("UNION_EMAIL", default=UNION_CONTACT_EMAIL)
+LETTER_SIGNATURE = env.str("LETTER_SIGNATURE", default="")  # default: "Med vennlig hilsen" + name
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -60,6 +66,7 @@ INSTALLED_APPS = [
     "trekkportal.submissions",
     "trekkportal.members",
     "trekkportal.reconciliation",
+    "trekkportal.letters",
     "trekkportal.backoffice",
 ]
 

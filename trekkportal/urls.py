@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("trekkportal.portal.urls")),
     path("", include("trekkportal.submissions.urls")),
     path("", include("trekkportal.reconciliation.urls")),
+    path("", include("trekkportal.letters.urls")),
     path("kontor/", include("trekkportal.backoffice.urls")),
 ]
 

@@ -74,7 +74,7 @@ def log_in_staff(page, staff) -> None:
     from allauth.mfa import app_settings
     from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 
-    from conftest import PASSWORD
+    from tests.fixtures import PASSWORD
 
     secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     TOTP.activate(staff, secret)

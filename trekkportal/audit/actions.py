@@ -64,6 +64,13 @@ class AuditAction(models.TextChoices):
     RECONCILIATION_RUN = "reconciliation.run", _("Period reconciled")
     MISSING_DEDUCTION_ANSWERED = "missing_deduction.answered", _("Missing deduction answered")
     MISSING_DEDUCTION_HANDLED = "missing_deduction.handled", _("Answer followed up by staff")
+    # Letters from the union, and retention
+    LETTER_PUBLISHED = "letter.published", _("Letters published")
+    LETTER_BATCH_CREATED = "letter.batch_created", _("Letter batch written")
+    LETTER_BATCH_DISCARDED = "letter.batch_discarded", _("Letter batch discarded")
+    LETTER_DOWNLOADED = "letter.downloaded", _("Letter downloaded")
+    LETTER_PREVIEWED = "letter.previewed", _("Letter previewed by staff")
+    RETENTION_PURGED = "retention.purged", _("Expired data purged")
     # E-mail and background jobs
     MAIL_SENT_AGAIN = "mail.sent_again", _("E-mail sent again")
     MAIL_REMINDER_SENT = "mail.reminder_sent", _("Reminder sent")

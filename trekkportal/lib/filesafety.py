@@ -41,6 +41,7 @@ __all__ = [
     "Limits",
     "UnsafeFile",
     "inspect_file",
+    "inspect_pdf_content",
     "neutralise_cell",
     "read_upload",
     "sanitize_filename",
@@ -143,6 +144,13 @@ REFUSAL_MESSAGES: dict[str, str] = {
     "encrypted": gettext_noop(
         "The file %(name)s is protected with a password. Remove the password, save it and "
         "send it again."
+    ),
+    "pdf_active_content": gettext_noop(
+        "The file %(name)s contains scripts, actions that start programs, forms or embedded "
+        "files. We only accept plain PDF documents."
+    ),
+    "pdf_too_complex": gettext_noop(
+        "The file %(name)s unpacks to more data than we accept in a PDF document."
     ),
 }
 
@@ -512,6 +520,75 @@ def _ole_stream_names(data: bytes) -> set[str]:
         return names
     except (struct.error, IndexError, ValueError) as exc:
         raise UnsafeFile("corrupt") from exc
+
+
+# --- PDF documents ----------------------------------------------------------------------
+
+# Names that make a PDF do something when it is opened or clicked, or carry other files:
+# scripts, program launches, form submission/import, rich media, embedded files, XFA forms.
+_PDF_ACTIVE_NAMES = frozenset(
+    {
+        b"javascript",
+        b"js",
+        b"launch",
+        b"submitform",
+        b"importdata",
+        b"richmedia",
+        b"embeddedfile",
+        b"embeddedfiles",
+        b"xfa",
+    }
+)
+_PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
+_PDF_HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_PDF_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+_PDF_FLATE = re.compile(rb"/(?:FlateDecode|Fl)\b")
+_PDF_ENCRYPT = re.compile(rb"/Encrypt\s*(?:\d+\s+\d+\s+R|<<)")
+PDF_MAX_INFLATED = 64 * 1024 * 1024  # all of a PDF's compressed streams, inflated
+
+
+def inspect_pdf_content(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse a PDF with active content (docs/security.md, E14) or one that is encrypted.
+
+    For PDFs the portal serves to others (letters), after ``inspect_file``. Deduction lists
+    do not go through it: a list is the legal record, read as text in the parser's sandbox
+    and never shown to another company, so a list with a script is stored and parsed (the
+    script never runs) rather than refused.
+
+    The names are looked for in the file as written and inside its compressed streams
+    (object streams hide dictionaries there), with ``#xx`` escapes in names undone (a
+    ``/Java#53cript`` is a ``/JavaScript``). Inflating stops at ``PDF_MAX_INFLATED`` bytes
+    in total, so a decompression bomb is refused rather than unpacked.
+    """
+    if _PDF_ENCRYPT.search(data):
+        raise UnsafeFile("encrypted")
+    _refuse_active_names(data)
+    budget = min(PDF_MAX_INFLATED, limits.max_uncompressed)
+    for match in _PDF_STREAM.finditer(data):
+        start = match.end()
+        before = data[max(0, match.start() - 512) : match.start()]
+        if not _PDF_FLATE.search(before[max(before.rfind(b"<<"), 0) :]):
+            continue
+        end = data.find(b"endstream", start)
+        raw = data[start : end if end >= 0 else len(data)]
+        inflater = zlib.decompressobj()
+        try:
+            inflated = inflater.decompress(raw, budget + 1)
+        except zlib.error:
+            continue  # a damaged stream is the reader's problem, not an action
+        budget -= len(inflated)
+        if budget < 0 or inflater.unconsumed_tail:
+            raise UnsafeFile("pdf_too_complex")
+        _refuse_active_names(inflated)
+
+
+def _refuse_active_names(chunk: bytes) -> None:
+    for match in _PDF_NAME.finditer(chunk):
+        name = match.group(1)
+        if b"#" in name:
+            name = _PDF_HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), name)
+        if name.lower() in _PDF_ACTIVE_NAMES:
+            raise UnsafeFile("pdf_active_content")
 
 
 # --- names and exports -------------------------------------------------------------------

@@ -127,3 +127,13 @@ def last_twelve_months_start(today: dt.date) -> dt.date:
         return today.replace(year=today.year - 1)
     except ValueError:
         return today.replace(year=today.year - 1, day=28)
+
+
+def months_before(moment: dt.datetime, months: int) -> dt.datetime:
+    """The same day and time ``months`` calendar months earlier; a day the earlier month
+    lacks becomes its last day (31 August minus six months: 28 or 29 February)."""
+    import calendar
+
+    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)

@@ -97,15 +97,20 @@ def submission_receipt(
 
 
 def new_letter(
-    *, company: Any, letter_subject: str = "", to: Iterable[Recipient] | None = None
+    *,
+    company: Any,
+    letter_subject: str = "",
+    to: Iterable[Recipient] | None = None,
+    company_names: Iterable[str] | None = None,
 ) -> list[OutboxMessage]:
-    """A new letter from the union is in the portal (when a letter is published)."""
-    return _send(
-        "new_letter",
-        company=company,
-        to=to,
-        context={"letter_subject": letter_subject, "url": _portal_url("portal:brev")},
-    )
+    """A new letter from the union is in the portal (when a letter is published).
+
+    ``company_names``: when one publishing reaches several companies a recipient works
+    for, one e-mail names them all (default: ``company``'s name)."""
+    context = {"letter_subject": letter_subject, "url": _portal_url("portal:brev")}
+    if company_names is not None:
+        context["company_name"] = ", ".join(company_names)
+    return _send("new_letter", company=company, to=to, context=context)
 
 
 def new_missing_deductions(

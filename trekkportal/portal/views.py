@@ -3,7 +3,7 @@ later capabilities fill in ("Utrukne" is ``reconciliation.views``)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -16,13 +16,6 @@ from trekkportal.accounts.services import switch_company
 @company_required
 def home(request):
     return redirect("submissions:innsending")
-
-
-@require_GET
-@company_required
-def brev(request):
-    # No letters exist yet (issue "Letters"): the page says so and explains the 6 months.
-    return render(request, "portal/brev.html")
 
 
 @require_POST

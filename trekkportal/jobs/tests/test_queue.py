@@ -200,6 +200,7 @@ def test_only_jobs_that_do_real_work_are_scheduled():
 
     assert sorted(f.schedule.name for f in scheduled_jobs()) == [
         "prune_jobs",
+        "purge_expired",
         "reminders",
         "sweep_orphan_files",
     ]

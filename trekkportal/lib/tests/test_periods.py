@@ -2,7 +2,12 @@ import datetime as dt
 
 import pytest
 
-from trekkportal.lib.periods import Period, last_twelve_months_start, selectable_periods
+from trekkportal.lib.periods import (
+    Period,
+    last_twelve_months_start,
+    months_before,
+    selectable_periods,
+)
 
 
 @pytest.mark.parametrize(
@@ -59,3 +64,18 @@ def test_the_month_picker_offers_the_current_month_and_twelve_before():
 def test_the_last_year_starts_a_year_back_even_on_a_leap_day():
     assert last_twelve_months_start(dt.date(2026, 11, 27)) == dt.date(2025, 11, 27)
     assert last_twelve_months_start(dt.date(2024, 2, 29)) == dt.date(2023, 2, 28)
+
+
+@pytest.mark.parametrize(
+    ("moment", "months", "expected"),
+    [
+        (dt.datetime(2026, 11, 20, 10, 30), 6, dt.datetime(2026, 5, 20, 10, 30)),
+        (dt.datetime(2026, 8, 31, 9, 0), 6, dt.datetime(2026, 2, 28, 9, 0)),
+        (dt.datetime(2028, 8, 31, 9, 0), 6, dt.datetime(2028, 2, 29, 9, 0)),  # leap year
+        (dt.datetime(2026, 3, 15), 6, dt.datetime(2025, 9, 15)),  # across a new year
+        (dt.datetime(2026, 1, 1), 60, dt.datetime(2021, 1, 1)),  # five years
+        (dt.datetime(2028, 2, 29), 12, dt.datetime(2027, 2, 28)),
+    ],
+)
+def test_months_before_keeps_the_day_or_takes_the_months_last(moment, months, expected):
+    assert months_before(moment, months) == expected

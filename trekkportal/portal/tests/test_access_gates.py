@@ -56,6 +56,7 @@ AUDIENCE = {
     "submissions:innsendte": EMPLOYER,
     "submissions:list_template": EMPLOYER,
     "reconciliation:answer": EMPLOYER,
+    "letters:download": EMPLOYER,
     "admin:login": ADMIN_DOOR,
     "admin:logout": ADMIN_DOOR,
 }
