@@ -121,3 +121,8 @@ class AnswerFilterForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["svar"].choices = [("", _("All")), *MissingDeduction.Status.choices]
+
+
+class CompanyLetterForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    pdf = forms.FileField(label=_("Letter (PDF)"))

@@ -29,6 +29,13 @@ from trekkportal.accounts.services import (
 )
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
+from trekkportal.letters.selectors import company_letters, get_letter_for_staff
+from trekkportal.letters.services import (
+    letter_filename,
+    open_letter_for_staff,
+    publish_uploaded_letter,
+)
+from trekkportal.letters.views import pdf_attachment
 from trekkportal.lib.periods import Period
 from trekkportal.mail.models import Reminder
 from trekkportal.mail.reminders import overdue_period, remind_company
@@ -46,6 +53,7 @@ from .forms import (
     STATE_LABELS,
     AnswerFilterForm,
     AuditFilterForm,
+    CompanyLetterForm,
     GrantAccessForm,
     MemberImportConfirmForm,
     MemberImportForm,
@@ -200,6 +208,7 @@ def company(request, pk: int):
         .order_by("-period", "member__name")[:COMPANY_ROWS]
     )
     unmatched = list(company_findings(company)[:COMPANY_ROWS])
+    letters = list(company_letters(company)[:COMPANY_ROWS])
     return render(
         request,
         "backoffice/company.html",
@@ -207,6 +216,8 @@ def company(request, pk: int):
             "company": company,
             "missing": missing,
             "unmatched": unmatched,
+            "letters": letters,
+            "letter_form": CompanyLetterForm(),
             "company_rows": COMPANY_ROWS,
             "accesses": accesses,
             "page": page,
@@ -602,3 +613,43 @@ def answer_handled(request, pk: int):
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = _url("backoffice:answers")
     return redirect(next_url)
+
+
+# Letters -----------------------------------------------------------------------------------
+
+
+@staff_required
+@require_POST
+def company_letter(request, pk: int):
+    """Publish an uploaded PDF to this company (``letters.services.publish_uploaded_letter``:
+    checked as a PDF, stored, the company's users e-mailed, audited)."""
+    company = get_company_for_staff(pk)
+    form = CompanyLetterForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["pdf"]
+        try:
+            publish_uploaded_letter(
+                companies=[company],
+                data=upload,
+                name=upload.name,
+                subject=form.cleaned_data["subject"],
+                acting_user=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("The letter is published to %(company)s.") % {"company": company.name}
+            )
+    else:
+        messages.error(request, _("Give the letter a subject and choose a PDF."))
+    return redirect("backoffice:company", pk=company.pk)
+
+
+@staff_required
+@require_GET
+def letter_preview(request, pk: int):
+    letter = get_letter_for_staff(request, pk)
+    handle = open_letter_for_staff(letter=letter, acting_user=request.user, request=request)
+    return pdf_attachment(handle, filename=letter_filename(letter))
