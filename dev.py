@@ -4,7 +4,8 @@
     python3 dev.py start    # install, migrate, load demo data, serve on http://127.0.0.1:8000
     python3 dev.py test     # install and run the whole test suite (pytest arguments pass through)
 
-Also: `python3 dev.py messages` (extract and compile translations), `python3 dev.py lint`.
+Also: `python3 dev.py messages` (extract and compile translations), `python3 dev.py lint`,
+`python3 dev.py typecheck` (mypy), `python3 dev.py duplicates` (no repeated code block).
 Everything is installed into .venv/ beside this file; nothing outside it is touched.
 """
 
@@ -86,7 +87,77 @@ def lint(args: list[str]) -> None:
     run(BIN / "ruff", "format", "--check", ".")
 
 
-COMMANDS = {"start": start, "test": test, "messages": messages, "lint": lint}
+def typecheck(args: list[str]) -> None:
+    """mypy with django-stubs on the files [tool.mypy] names (services, selectors, lib,
+    parsers); arguments go to mypy."""
+    ensure_installed()
+    run(BIN / "mypy", *args)
+
+
+# Blocks repeated on purpose, each with its reason: (file, a line of the block).
+DUPLICATES_ALLOWED = {
+    # The parser's per-row loop handles a blank identity-number cell and a blank person
+    # alike; a shared helper would cost a call per row (benchmarks/parse_benchmark.py).
+    ("trekkportal/submissions/parsers/core.py", "what = _classify(row, mapping, amount_cell"),
+    ("trekkportal/submissions/parsers/core.py", 'if what == "skip":'),
+    ("trekkportal/submissions/parsers/core.py", 'if what == "total":'),
+    # job() takes JobFunction's options one by one, so both read and type-check alike.
+    ("trekkportal/jobs/queue.py", "max_attempts: int | Callable[[], int] = 5,"),
+    # Ending an employment and a lay-off both stop deductions (the members' workstream's
+    # own code, left to it).
+    ("trekkportal/members/services.py", "if member.payment == Member.Payment.DEDUCTION:"),
+}
+DUPLICATE_WINDOW = 5  # statements in a row
+DUPLICATE_MIN_CHARS = 100
+
+
+def _statements(path: Path) -> list[tuple[int, str]]:
+    """The lines that carry code: no blanks, comments, imports or lone brackets."""
+    trivial = {")", "]", "}", "),", "],", "},", '"""', "else:", "try:", "return", "pass"}
+    found = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        text = " ".join(line.split())
+        if text and text not in trivial and not text.startswith(("#", "import ", "from ")):
+            found.append((number, text))
+    return found
+
+
+def duplicates(args: list[str]) -> None:
+    """Fail when the same block of code appears twice in trekkportal/ (tests and
+    migrations aside): one home for each rule."""
+    first: dict[tuple[str, ...], tuple[str, int]] = {}
+    repeated = []
+    for path in sorted((ROOT / "trekkportal").rglob("*.py")):
+        if {"tests", "migrations"} & set(path.parts):
+            continue
+        name = str(path.relative_to(ROOT))
+        allowed = [text for file, text in DUPLICATES_ALLOWED if file == name]
+        lines = _statements(path)
+        for i in range(len(lines) - DUPLICATE_WINDOW + 1):
+            block = tuple(text for _, text in lines[i : i + DUPLICATE_WINDOW])
+            if sum(map(len, block)) < DUPLICATE_MIN_CHARS:
+                continue
+            if any(mark in text for mark in allowed for text in block):
+                continue
+            where = (name, lines[i][0])
+            seen = first.setdefault(block, where)
+            if seen != where and (seen[0] != name or lines[i][0] - seen[1] > DUPLICATE_WINDOW):
+                repeated.append((seen, where, block[0]))
+    for (file_a, line_a), (file_b, line_b), text in repeated:
+        print(f"{file_b}:{line_b} repeats {file_a}:{line_a}: {text[:70]}")
+    if repeated:
+        sys.exit(1)
+    print("no repeated blocks")
+
+
+COMMANDS = {
+    "duplicates": duplicates,
+    "start": start,
+    "test": test,
+    "messages": messages,
+    "lint": lint,
+    "typecheck": typecheck,
+}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

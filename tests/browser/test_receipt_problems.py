@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fixtures import submit_one_csv
 from trekkportal.submissions.services import record_parse_result
-from trekkportal.submissions.tests.test_parse_storage import a_file, parsed_with
+from trekkportal.submissions.tests.test_parse_storage import parsed_with
 
 from .axe import assert_accessible
 from .test_submission_journey import log_in
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_the_receipt_lists_the_first_problems_of_a_file(page, employer_a, company_a):
-    file = a_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     record_parse_result(submitted_file=file, parsed=parsed_with(20, errors=3))
     log_in(page, employer_a.email)
 

@@ -12,12 +12,11 @@ from allauth.core.internal.cryptokit import generate_user_code
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
+from trekkportal.mail.rendering import render_one_time_code
 
 from .models import User
 
@@ -65,16 +64,14 @@ def render_code_email(*, email: str, code: str, purpose: str) -> EmailMultiAlter
     name = "activation_code" if purpose == "activation" else "password_reset_code"
     user = User.objects.filter(email__iexact=email).only("language").first()
     language = user.language if user else "nb"
-    context = {
-        "code": code,
-        "minutes": account_settings.PASSWORD_RESET_BY_CODE_TIMEOUT // 60,
-    }
-    with translation.override(language):
-        subject = " ".join(render_to_string(f"emails/{name}.subject.txt", context).split())
-        text = render_to_string(f"emails/{name}.txt", context)
-        html = render_to_string(f"emails/{name}.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[email])
-    message.attach_alternative(html, "text/html")
+    rendered = render_one_time_code(
+        name,
+        code=code,
+        minutes=account_settings.PASSWORD_RESET_BY_CODE_TIMEOUT // 60,
+        language=language,
+    )
+    message = EmailMultiAlternatives(rendered.subject, rendered.text, to=[email])
+    message.attach_alternative(rendered.html, "text/html")
     return message
 
 

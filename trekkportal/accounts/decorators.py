@@ -30,6 +30,7 @@ from django.shortcuts import redirect, render
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 
+from .models import Company
 from .nda import nda_accepted, redirect_to_nda
 from .selectors import get_active_company
 
@@ -56,6 +57,12 @@ def open_before_nda(view: View) -> View:
 
 def is_open_before_nda(view: Callable[..., Any]) -> bool:
     return getattr(view, GATE_ATTRIBUTE, None) == OPEN_BEFORE_NDA
+
+
+class CompanyRequest(HttpRequest):
+    """The type of a request inside a ``company_required`` view: it has ``company``."""
+
+    company: Company
 
 
 def company_required(view: View) -> View:

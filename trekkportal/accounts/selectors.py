@@ -21,9 +21,11 @@ def companies_for_user(user) -> list[Company]:
 
 
 def get_companies(request: HttpRequest) -> list[Company]:
-    if not hasattr(request, "_granted_companies"):
-        request._granted_companies = companies_for_user(request.user)
-    return request._granted_companies
+    granted: list[Company] | None = getattr(request, "_granted_companies", None)
+    if granted is None:
+        granted = companies_for_user(request.user)
+        request._granted_companies = granted  # type: ignore[attr-defined]  # per request
+    return granted
 
 
 def get_active_company(request: HttpRequest) -> Company | None:

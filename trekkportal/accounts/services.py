@@ -5,6 +5,8 @@ The management commands, the admin and (later) the back office all call these.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,7 +23,8 @@ from .models import Company, CompanyAccess, NdaAcceptance, NdaVersion, User
 from .selectors import ACTIVE_COMPANY_SESSION_KEY, get_companies
 
 
-def _clean_orgnr(orgnr: str) -> str:
+def clean_orgnr(orgnr: str) -> str:
+    """The organisation number as stored (9 digits), or ValidationError."""
     value = normalise_orgnr(orgnr)
     if not is_valid_orgnr(value):
         raise ValidationError(
@@ -33,7 +36,7 @@ def _clean_orgnr(orgnr: str) -> str:
 
 
 def get_company_by_orgnr(orgnr: str) -> Company:
-    value = _clean_orgnr(orgnr)
+    value = clean_orgnr(orgnr)
     try:
         return Company.objects.get(orgnr=value)
     except Company.DoesNotExist:
@@ -53,7 +56,7 @@ def get_user_by_email(email: str) -> User:
 
 @transaction.atomic
 def add_company(*, orgnr: str, name: str, acting_user: User | None = None) -> Company:
-    value = _clean_orgnr(orgnr)
+    value = clean_orgnr(orgnr)
     name = name.strip()
     if not name:
         raise ValidationError(_("The company needs a name."))
@@ -68,12 +71,43 @@ def add_company(*, orgnr: str, name: str, acting_user: User | None = None) -> Co
 
 
 @transaction.atomic
+def change_company(
+    *, company: Company, name: str, orgnr: str, is_active: bool, acting_user: User | None = None
+) -> list[str]:
+    """Rename, renumber or (de)activate a company. Returns the fields changed (audited)."""
+    value = clean_orgnr(orgnr)
+    name = name.strip()
+    if not name:
+        raise ValidationError(_("The company needs a name."))
+    if Company.objects.filter(orgnr=value).exclude(pk=company.pk).exists():
+        raise ValidationError(
+            _("A company with organisation number %(orgnr)s already exists."),
+            params={"orgnr": value},
+        )
+    wanted = {"name": name, "orgnr": value, "is_active": is_active}
+    changed = sorted(field for field, new in wanted.items() if getattr(company, field) != new)
+    if changed:
+        for field in changed:
+            setattr(company, field, wanted[field])
+        company.save(update_fields=changed)
+        record(
+            AuditAction.COMPANY_CHANGED,
+            actor=acting_user,
+            company=company,
+            obj=company,
+            fields=changed,
+        )
+    return changed
+
+
+@transaction.atomic
 def add_user(
     *,
     email: str,
     name: str = "",
     companies: list[Company] | tuple[Company, ...] = (),
     is_staff: bool = False,
+    language: str = "",
     acting_user: User | None = None,
 ) -> User:
     """Pre-register a user. They have no password until they activate by one-time code."""
@@ -86,13 +120,49 @@ def add_user(
         )
     # Union staff may do everything in the back office (docs/domain.md § Who uses it); a staff
     # flag without permissions would open an admin that shows nothing.
+    extra = {"language": language} if language else {}
     user = User.objects.create_user(
-        address, name=name.strip(), is_staff=is_staff, is_superuser=is_staff
+        address, name=name.strip(), is_staff=is_staff, is_superuser=is_staff, **extra
     )
     record(AuditAction.USER_ADDED, actor=acting_user, obj=user, staff=is_staff)
     for company in companies:
         grant_access(user=user, company=company, acting_user=acting_user)
     return user
+
+
+@transaction.atomic
+def change_user(
+    *,
+    user: User,
+    name: str,
+    language: str,
+    is_active: bool,
+    is_staff: bool,
+    acting_user: User | None = None,
+) -> list[str]:
+    """Change a user's details and flags. Returns the fields changed (audited).
+
+    The staff flag carries every permission (``add_user``'s rule); deactivating ends the
+    user's sessions at once (``deactivate_user``); the e-mail address is the login and
+    does not change here."""
+    wanted = {
+        "name": name.strip(),
+        "language": language,
+        "is_active": is_active,
+        "is_staff": is_staff,
+        "is_superuser": is_staff,
+    }
+    changed = sorted(field for field, new in wanted.items() if getattr(user, field) != new)
+    if not changed:
+        return []
+    deactivating = user.is_active and not is_active
+    for field in changed:
+        setattr(user, field, wanted[field])
+    user.save(update_fields=changed)
+    record(AuditAction.USER_CHANGED, actor=acting_user, obj=user, fields=changed)
+    if deactivating:
+        deactivate_user(user=user, acting_user=acting_user)
+    return changed
 
 
 @transaction.atomic
@@ -163,8 +233,9 @@ def deactivate_user(*, user: User, acting_user: User | None = None) -> None:
 def accept_nda(*, request: HttpRequest, version: NdaVersion) -> NdaAcceptance:
     from .nda import NDA_SESSION_KEY
 
+    user = cast(User, request.user)  # the NDA page needs a login
     acceptance, _created = NdaAcceptance.objects.get_or_create(
-        user=request.user, version=version, defaults={"accepted_at": timezone.now()}
+        user=user, version=version, defaults={"accepted_at": timezone.now()}
     )
     request.session[NDA_SESSION_KEY] = version.pk
     record(AuditAction.NDA_ACCEPTED, request=request, obj=acceptance, version=version.version)

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from trekkportal.portal.admin import ReadOnlyAdminMixin
+
 from .actions import AuditAction
 from .models import AuditEvent
 
@@ -21,18 +23,9 @@ class ActionFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "action", "actor_label", "company", "object_type", "object_id")
     list_filter = (ActionFilter,)
     search_fields = ("action", "actor_label", "company__name", "company__orgnr")
     list_select_related = ("company",)
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -92,7 +92,7 @@ class JobFunction:
         func: Callable[..., Any],
         *,
         name: str | None = None,
-        max_attempts: int = 5,
+        max_attempts: int | Callable[[], int] = 5,
         priority: int = 0,
         schedule: Daily | None = None,
         timeout: float | None = None,
@@ -102,13 +102,20 @@ class JobFunction:
         self.on_give_up = on_give_up
         self.timeout = timeout
         self.name = name or f"{func.__module__}.{func.__qualname__}"
-        self.max_attempts = max_attempts
+        self._max_attempts = max_attempts
         self.priority = priority
         self.schedule = schedule
         self.__doc__ = func.__doc__
         self.__name__ = func.__name__
         self.__module__ = func.__module__
         self.__qualname__ = func.__qualname__
+
+    @property
+    def max_attempts(self) -> int:
+        """Read when a run is queued: a callable (``lambda: settings.X``) follows the
+        settings at run time, not at import."""
+        value = self._max_attempts
+        return value() if callable(value) else value
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.func(*args, **kwargs)
@@ -138,13 +145,15 @@ def job(
     func: Callable[..., Any] | None = None,
     *,
     name: str | None = None,
-    max_attempts: int = 5,
+    max_attempts: int | Callable[[], int] = 5,
     priority: int = 0,
     schedule: Daily | None = None,
     timeout: float | None = None,
     on_give_up: Callable[..., Any] | None = None,
 ) -> Any:
     """Register a function as a job: ``@job`` or ``@job(max_attempts=3, priority=10)``.
+
+    ``max_attempts`` may be a callable, read at each ``enqueue`` (for a setting).
 
     ``on_give_up(**kwargs)`` runs once when the queue gives a run up for good without the
     job itself having had the last word: its worker died during the last try.

@@ -83,6 +83,7 @@ class LetterContent:
 MISSING_GLYPH = "?"
 
 
+@functools.lru_cache(maxsize=8192)  # labels, periods, reasons repeat in every letter
 def printable_text(value: str) -> str:
     """``value`` as the shipped fonts can print it: NFC, control and format characters
     (NUL, bidi overrides) dropped, a character the fonts lack shown as "?". A PDF/A file

@@ -26,13 +26,14 @@ from __future__ import annotations
 import io
 import os
 import re
-import struct
 import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, BinaryIO
+
+import olefile
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -482,44 +483,14 @@ def _inspect_ole(data: bytes) -> FileKind:
 
 
 def _ole_stream_names(data: bytes) -> set[str]:
-    """Directory entry names of a compound file (MS-CFB), following the FAT chain."""
+    """The names of the streams and storages in a compound file (MS-CFB), read by olefile
+    (from memory: never a path). Anything it cannot read is a damaged file."""
     try:
-        sector_shift = struct.unpack_from("<H", data, 30)[0]
-        if sector_shift not in (9, 12):
-            raise UnsafeFile("corrupt")
-        size = 1 << sector_shift
-        num_fat = struct.unpack_from("<I", data, 44)[0]
-        dir_start = struct.unpack_from("<I", data, 48)[0]
-        difat = list(struct.unpack_from("<109I", data, 76))
-        difat_next = struct.unpack_from("<I", data, 68)[0]
-        per_sector = size // 4
-        guard = 0
-        while difat_next < 0xFFFFFFFA and guard < 1000:  # more FAT sectors listed elsewhere
-            off = (difat_next + 1) * size
-            entries = struct.unpack_from(f"<{per_sector}I", data, off)
-            difat.extend(entries[:-1])
-            difat_next = entries[-1]
-            guard += 1
-        fat_sectors = [s for s in difat if s < 0xFFFFFFFA][: max(num_fat, 0) or 109]
-        fat: list[int] = []
-        for s in fat_sectors:
-            fat.extend(struct.unpack_from(f"<{per_sector}I", data, (s + 1) * size))
-        names: set[str] = set()
-        sector, seen = dir_start, set()
-        while sector < 0xFFFFFFFA and sector not in seen and len(seen) < 10_000:
-            seen.add(sector)
-            base = (sector + 1) * size
-            for i in range(size // 128):
-                entry = data[base + i * 128 : base + (i + 1) * 128]
-                if len(entry) < 128:
-                    break
-                name_len = struct.unpack_from("<H", entry, 64)[0]
-                if 2 <= name_len <= 64:
-                    names.add(entry[: name_len - 2].decode("utf-16-le", errors="replace"))
-            sector = fat[sector] if sector < len(fat) else 0xFFFFFFFE
-        return names
-    except (struct.error, IndexError, ValueError) as exc:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            entries = ole.listdir(streams=True, storages=True)
+    except Exception as exc:  # a hostile file must be refused, whatever olefile trips on
         raise UnsafeFile("corrupt") from exc
+    return {part for path in entries for part in path}
 
 
 # --- PDF documents ----------------------------------------------------------------------

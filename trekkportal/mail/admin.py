@@ -1,17 +1,15 @@
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from trekkportal.audit.actions import AuditAction
-from trekkportal.audit.services import record
+from trekkportal.portal.admin import ReadOnlyAdminMixin
 
-from .delivery import deliver_email
 from .models import OutboxMessage, Reminder
+from .services import send_failed_again
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every e-mail the portal queued: the record of what was sent, to whom and when."""
 
     list_display = ["created_at", "template_name", "to", "company", "status", "attempts", "sent_at"]
@@ -22,22 +20,9 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]
     actions = ["send_again"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.action(description=_("Send the selected failed e-mails again"))
     def send_again(self, request, queryset):
-        count = 0
-        with transaction.atomic():
-            for message in queryset.filter(status=OutboxMessage.Status.FAILED):
-                message.status = OutboxMessage.Status.QUEUED
-                message.save(update_fields=["status"])
-                deliver_email.enqueue(message_id=message.pk)
-                count += 1
-            record(AuditAction.MAIL_SENT_AGAIN, request=request, count=count)
+        count = send_failed_again(messages=queryset, request=request)
         self.message_user(
             request,
             gettext("E-mails queued again: %(count)d") % {"count": count},
@@ -46,7 +31,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who was reminded of a missing list, per period (union staff)."""
 
     list_display = ["period", "company", "company_orgnr", "deadline", "recipients", "created_at"]
@@ -58,12 +43,3 @@ class ReminderAdmin(admin.ModelAdmin):
     @admin.display(description=_("organisation number"), ordering="company__orgnr")
     def company_orgnr(self, obj):
         return obj.company.orgnr
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # a deleted reminder would be sent again

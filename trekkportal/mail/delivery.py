@@ -44,7 +44,11 @@ def build_email(message: OutboxMessage, connection=None) -> EmailMultiAlternativ
     return email
 
 
-@job(max_attempts=getattr(settings, "EMAIL_MAX_ATTEMPTS", 10), priority=10)
+def _max_attempts() -> int:
+    return settings.EMAIL_MAX_ATTEMPTS
+
+
+@job(max_attempts=_max_attempts, priority=10)
 def deliver_email(*, message_id: int) -> None:
     message = OutboxMessage.objects.filter(pk=message_id).first()
     if message is None or message.status != OutboxMessage.Status.QUEUED:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union, cast
 
 from django.conf import settings
 from django.urls import reverse
@@ -25,10 +25,13 @@ from trekkportal.lib.periods import Period
 from .models import OutboxMessage
 from .outbox import queue_email
 
-Recipient = Any  # a User (has .email and .language) or an e-mail address
+if TYPE_CHECKING:
+    from trekkportal.accounts.models import Company, User
+
+Recipient = Union["User", str]  # a user (their e-mail and language) or an address
 
 
-def company_recipients(company: Any) -> list[Any]:
+def company_recipients(company: Company) -> list[User]:
     """The active users who may act for ``company``."""
     from trekkportal.accounts.models import User
 
@@ -46,7 +49,7 @@ def _portal_url(name: str) -> str:
 def _send(
     template_name: str,
     *,
-    company: Any,
+    company: Company,
     to: Iterable[Recipient] | None,
     context: dict[str, Any],
     period: Period | None = None,
@@ -54,7 +57,7 @@ def _send(
     recipients = company_recipients(company) if to is None else list(to)
     messages, seen = [], set()
     for recipient in recipients:
-        email = getattr(recipient, "email", recipient)
+        email = cast(str, getattr(recipient, "email", recipient))
         if not email or email.lower() in seen:
             continue
         seen.add(email.lower())
@@ -76,7 +79,7 @@ def _send(
 
 def submission_receipt(
     *,
-    company: Any,
+    company: Company,
     period: Period,
     submitted_at: dt.datetime,
     file_count: int = 1,
@@ -98,7 +101,7 @@ def submission_receipt(
 
 def new_letter(
     *,
-    company: Any,
+    company: Company,
     letter_subject: str = "",
     to: Iterable[Recipient] | None = None,
     company_names: Iterable[str] | None = None,
@@ -114,7 +117,7 @@ def new_letter(
 
 
 def new_missing_deductions(
-    *, company: Any, period: Period, count: int, to: Iterable[Recipient] | None = None
+    *, company: Company, period: Period, count: int, to: Iterable[Recipient] | None = None
 ) -> list[OutboxMessage]:
     """How many members were not deducted for <period> (utrukne), after reconciliation."""
     return _send(
@@ -127,7 +130,7 @@ def new_missing_deductions(
 
 
 def missing_list_reminder(
-    *, company: Any, period: Period, deadline: dt.date, to: Iterable[Recipient] | None = None
+    *, company: Company, period: Period, deadline: dt.date, to: Iterable[Recipient] | None = None
 ) -> list[OutboxMessage]:
     """The list for <period> was due on <deadline>: sent once per period by the reminder."""
     return _send(

@@ -17,7 +17,7 @@ before it commits. One-time codes never go through here: they are sent at once.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -27,6 +27,9 @@ from django.db import transaction
 from .models import OutboxMessage
 from .rendering import render_email
 
+if TYPE_CHECKING:
+    from trekkportal.accounts.models import Company
+
 
 def queue_email(
     *,
@@ -34,7 +37,7 @@ def queue_email(
     template_name: str,
     context: dict[str, Any],
     language: str = "nb",
-    company: Any = None,
+    company: Company | None = None,
 ) -> OutboxMessage:
     """Render ``template_name`` for one recipient and queue it for delivery."""
     from .delivery import deliver_email

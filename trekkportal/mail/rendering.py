@@ -68,6 +68,15 @@ def render_email(template_name: str, context: dict[str, Any], *, language: str) 
     return _render(template_name, context, language=language)
 
 
+def render_one_time_code(
+    template_name: str, *, code: str, minutes: int, language: str
+) -> RenderedEmail:
+    """The one e-mail that carries a secret: a one-time code and how long it is valid.
+    Its context is exactly that (no names, no companies, no links carrying the code); it
+    is sent at once and never stored in the outbox (``accounts.adapter``)."""
+    return _render(template_name, {"code": code, "minutes": minutes}, language=language)
+
+
 def _render(template_name: str, context: dict[str, Any], *, language: str) -> RenderedEmail:
     full = {
         **context,
@@ -80,5 +89,5 @@ def _render(template_name: str, context: dict[str, Any], *, language: str) -> Re
         subject = render_to_string(f"emails/{template_name}.subject.txt", full)
         text = render_to_string(f"emails/{template_name}.txt", full)
         html = render_to_string(f"emails/{template_name}.html", full)
-    subject = " ".join(subject.split())  # one line: no header injection, no stray breaks
-    return RenderedEmail(subject=subject, text=text.strip() + "\n", html=html)
+    one_line = " ".join(subject.split())  # no header injection, no stray breaks
+    return RenderedEmail(subject=one_line, text=text.strip() + "\n", html=html)

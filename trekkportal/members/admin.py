@@ -24,6 +24,7 @@ from trekkportal.accounts.models import Company
 from trekkportal.lib.identity import InvalidNin, normalise_nin, parse_nin
 from trekkportal.lib.nincrypt import nin_hash
 from trekkportal.lib.periods import Period
+from trekkportal.portal.admin import ReadOnlyAdminMixin
 
 from .models import Employment, Layoff, Member, MemberChange
 from .services import (
@@ -58,19 +59,10 @@ class PeriodField(forms.Field):
             raise forms.ValidationError(_("Enter a month, e.g. 2026-03.")) from None
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EmploymentInline(ReadOnlyInline):
@@ -256,24 +248,12 @@ class EmploymentEndForm(forms.ModelForm):
         fields = ()
 
 
-@admin.register(Employment)
-class EmploymentAdmin(admin.ModelAdmin):
-    """Adding an employment starts it (a move when the member works elsewhere); an open
-    employment can be ended. Nothing else is edited, nothing deleted."""
+class SpanAdmin(admin.ModelAdmin):
+    """An employment or a lay-off: opened, then ended once (by its service), never
+    edited after that or deleted."""
 
-    list_display = ("member", "company", "from_period", "to_period")
-    list_filter = ("to_period",)
-    list_select_related = ("member", "company")
-    search_fields = ("member__name", "member__member_no", "company__name", "company__orgnr")
-    autocomplete_fields = ("member", "company")
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = EmploymentEndForm if obj is not None else EmploymentAddForm
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ("member", "company", "from_month")
+    @staticmethod
+    def span_fields(obj):
         if obj.to_period is None:
             return ("member", "company", "from_period", "last_month")
         return ("member", "company", "from_period", "to_period")
@@ -288,6 +268,25 @@ class EmploymentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Employment)
+class EmploymentAdmin(SpanAdmin):
+    """Adding an employment starts it (a move when the member works elsewhere); an open
+    employment can be ended. Nothing else is edited, nothing deleted."""
+
+    list_display = ("member", "company", "from_period", "to_period")
+    list_filter = ("to_period",)
+    list_select_related = ("member", "company")
+    search_fields = ("member__name", "member__member_no", "company__name", "company__orgnr")
+    autocomplete_fields = ("member", "company")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = EmploymentEndForm if obj is not None else EmploymentAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ("member", "company", "from_month") if obj is None else self.span_fields(obj)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -339,7 +338,7 @@ class LayoffEndForm(forms.ModelForm):
 
 
 @admin.register(Layoff)
-class LayoffAdmin(admin.ModelAdmin):
+class LayoffAdmin(SpanAdmin):
     list_display = ("member", "company", "from_period", "to_period")
     list_select_related = ("member", "company")
     search_fields = ("member__name", "member__member_no", "company__name", "company__orgnr")
@@ -352,20 +351,7 @@ class LayoffAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("member", "company", "from_month", "to_month")
-        if obj.to_period is None:
-            return ("member", "company", "from_period", "last_month")
-        return ("member", "company", "from_period", "to_period")
-
-    def get_readonly_fields(self, request, obj=None):
-        return ("member", "company", "from_period", "to_period") if obj is not None else ()
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.to_period is not None:
-            return False
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return self.span_fields(obj)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -384,7 +370,7 @@ class LayoffAdmin(admin.ModelAdmin):
 
 
 @admin.register(MemberChange)
-class MemberChangeAdmin(admin.ModelAdmin):
+class MemberChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Start/stop of deduction as the services wrote them: read-only, never deleted."""
 
     list_display = ("created_at", "company", "member", "kind", "reason", "period", "created_by")
@@ -392,12 +378,3 @@ class MemberChangeAdmin(admin.ModelAdmin):
     list_select_related = ("company", "member", "created_by")
     search_fields = ("company__name", "company__orgnr", "member__name", "member__member_no")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

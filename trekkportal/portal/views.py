@@ -1,5 +1,6 @@
-"""The employer portal's frame: the tabs, the company switcher and the empty pages that
-later capabilities fill in ("Utrukne" is ``reconciliation.views``)."""
+"""The employer portal's frame: the home redirect and the company switcher (the tabs'
+pages are their apps' views: "Brev" is ``letters.views``, "Utrukne" is
+``reconciliation.views``)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

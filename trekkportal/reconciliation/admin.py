@@ -12,19 +12,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from trekkportal.portal.admin import ReadOnlyAdminMixin
+
 from . import selectors
 from .models import LineFinding, MissingDeduction, Reconciliation
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    pass
 
 
 def _filtered_link(model: str, reconciliation: Reconciliation, text) -> str:

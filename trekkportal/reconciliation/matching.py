@@ -157,13 +157,9 @@ def reconcile_lines(
     for member in expected:
         members.setdefault(member.member_id, member)
     by_hash = {m.nin_hash: m for m in members.values() if m.nin_hash}
-    by_no: dict[str, Expected] = {}
-    by_birth: dict[dt.date | str, list[Expected]] = {}
-    for member in members.values():
-        if member.member_no:
-            by_no.setdefault(member.member_no, member)
-        if member.birth_date is not None:
-            by_birth.setdefault(member.birth_date, []).append(member)
+    # Built on first need: most lists match every line by identity number.
+    by_no: dict[str, Expected] | None = None
+    by_birth: dict[dt.date | str, list[Expected]] | None = None
 
     result = Result(expected=len(members))
     for line in lines:
@@ -171,10 +167,20 @@ def reconcile_lines(
         member = by_hash.get(line.nin_hash) if line.nin_hash else None
         other = known.get(line.nin_hash) if line.nin_hash and member is None else None
         if member is None and other is None and line.member_no:
+            if by_no is None:
+                by_no = {}
+                for candidate in members.values():
+                    if candidate.member_no:
+                        by_no.setdefault(candidate.member_no, candidate)
             member = by_no.get(line.member_no)
             if member is None:
                 other = known_by_member_no.get(line.member_no)
         if member is None and other is None and line.birth_date is not None and line.name:
+            if by_birth is None:
+                by_birth = {}
+                for candidate in members.values():
+                    if candidate.birth_date is not None:
+                        by_birth.setdefault(candidate.birth_date, []).append(candidate)
             member = _by_birth_and_name(by_birth.get(line.birth_date, ()), line.name)
         if member is None:
             result.findings.append(

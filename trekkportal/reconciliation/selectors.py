@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
-from django.http import Http404, HttpRequest
+from django.db.models import Count, Exists, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast
+from django.http import Http404
 
+from trekkportal.accounts.decorators import CompanyRequest
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.periods import Period
@@ -64,15 +66,22 @@ def expected_employments(*, period: Period, company_id: int | None = None) -> Qu
 
 def expected_members(*, period: Period, company_id: int | None = None) -> dict[int, list[Expected]]:
     """company id -> its expected members for ``period`` (one query)."""
-    rows = expected_employments(period=period, company_id=company_id).values_list(
-        "company_id",
-        "member_id",
-        "member__nin_hash",
-        "member__member_no",
-        "member__birth_date",
-        "member__name_key",
-        "member__dues_percent",
-        "member__dues_amount",
+    rows = (
+        expected_employments(period=period, company_id=company_id)
+        .annotate(
+            dues_percent=Cast("member__dues_percent", FloatField()),
+            dues_amount=Cast("member__dues_amount", FloatField()),
+        )
+        .values_list(
+            "company_id",
+            "member_id",
+            "member__nin_hash",
+            "member__member_no",
+            "member__birth_date",
+            "member__name_key",
+            "dues_percent",  # annotations last: raw_rows reads the columns in SQL order
+            "dues_amount",
+        )
     )
     by_company: dict[int, list[Expected]] = defaultdict(list)
     for company, *member in raw_rows(rows):
@@ -81,10 +90,11 @@ def expected_members(*, period: Period, company_id: int | None = None) -> dict[i
 
 
 def raw_rows(queryset: QuerySet) -> Iterator[tuple]:
-    """The rows of a ``values_list`` query (without annotations) as the database driver
-    returns them, skipping Django's per-value converters: on SQLite dates stay ISO strings
-    and amounts numbers. For the two reads of 100,000 rows a whole-period run makes, where
-    the converters were a third of its time; matching only compares the values."""
+    """The rows of a ``values_list`` query (any annotations named last) as the database
+    driver returns them, skipping Django's per-value converters: dates may stay ISO
+    strings (SQLite); amounts are cast to floats in SQL. For the two reads of 100,000 rows
+    a whole-period run makes, where the converters were a third of its time; matching
+    only compares the values."""
     compiler = queryset.query.get_compiler(using=queryset.db)
     sql, params = compiler.as_sql()
     with connections[queryset.db].cursor() as cursor:
@@ -113,15 +123,19 @@ def period_lines(*, period: Period, company_id: int | None = None) -> QuerySet[D
 
 def lines_by_company(*, period: Period, company_id: int | None = None) -> dict[int, list[LineRow]]:
     """company id -> the lines that count for ``period`` (one query)."""
-    rows = period_lines(period=period, company_id=company_id).values_list(
-        "submitted_file__submission__company_id",
-        "id",
-        "nin_hash",
-        "member_no",
-        "birth_date",
-        "name",
-        "amount",
-        "base_amount",
+    rows = (
+        period_lines(period=period, company_id=company_id)
+        .annotate(amount_f=Cast("amount", FloatField()), base_f=Cast("base_amount", FloatField()))
+        .values_list(
+            "submitted_file__submission__company_id",
+            "id",
+            "nin_hash",
+            "member_no",
+            "birth_date",
+            "name",
+            "amount_f",  # annotations last: raw_rows reads the columns in SQL order
+            "base_f",
+        )
     )
     by_company: dict[int, list[LineRow]] = defaultdict(list)
     for company, *line in raw_rows(rows):
@@ -129,30 +143,26 @@ def lines_by_company(*, period: Period, company_id: int | None = None) -> dict[i
     return by_company
 
 
-def known_members(
-    *, period: Period, company_id: int | None = None
-) -> tuple[dict[str, Known], dict[str, Known]]:
-    """The register members the period's lines name (by identity number, and by member
-    number) who are expected at no company in scope, each with the reason they are not
-    expected: (by keyed hash, by member number). Two queries.
+# Identity-number hashes (or member numbers) per look-up query: far below SQLite's limit
+# of 32,766 parameters, and short enough for PostgreSQL to plan as an index look-up each.
+KNOWN_CHUNK = 2000
 
-    Each is a semi-join on the lines and an anti-join on the expected employments (not
-    ``IN … OR IN …`` / ``NOT IN``: PostgreSQL can only run those as hashed sub-plans, which
-    at 100,000 keys outgrow ``work_mem`` and fall back to one scan per member)."""
-    lines = period_lines(period=period, company_id=company_id).order_by()
-    expected = expected_employments(period=period, company_id=company_id).filter(
-        member_id=OuterRef("pk")
-    )
-    annotated = (
-        Member.objects.filter(~Exists(expected))
-        .annotate(
-            employed=Exists(
-                Employment.objects.filter(_covering("", period), member=OuterRef("pk"))
-            ),
-            laid_off=Exists(Layoff.objects.filter(_covering("", period), member=OuterRef("pk"))),
-        )
-        .order_by()
-    )
+
+def known_members(
+    *, period: Period, nin_hashes: Iterable[str] = (), member_nos: Iterable[str] = ()
+) -> tuple[dict[str, Known], dict[str, Known]]:
+    """The register members with these keyed hashes (and member numbers), each with the
+    reason they are not expected: (by keyed hash, by member number).
+
+    Asked only for the lines' numbers that no expected member in scope has — a few per
+    company, not one per member — so it is one query per ``KNOWN_CHUNK`` of those. (A
+    single query joining the lines was tried: the anti-join on the expected employments it
+    needs cost more than the rest of a whole-period run, and PostgreSQL ran its
+    ``NOT IN`` form as a sub-plan per member once 100,000 hashes outgrew ``work_mem``.)"""
+    annotated = Member.objects.annotate(
+        employed=Exists(Employment.objects.filter(_covering("", period), member=OuterRef("pk"))),
+        laid_off=Exists(Layoff.objects.filter(_covering("", period), member=OuterRef("pk"))),
+    ).order_by()
     columns = (
         "pk",
         "nin_hash",
@@ -165,25 +175,16 @@ def known_members(
     )
     by_hash: dict[str, Known] = {}
     by_no: dict[str, Known] = {}
-    for rows, key in (
-        (annotated.filter(nin_hash__in=lines.exclude(nin_hash="").values("nin_hash")), "hash"),
-        (annotated.filter(member_no__in=lines.exclude(member_no="").values("member_no")), "no"),
+    for field, keys, found in (
+        ("nin_hash", sorted(set(nin_hashes)), by_hash),
+        ("member_no", sorted(set(member_nos)), by_no),
     ):
-        for (
-            pk,
-            nin_hash,
-            member_no,
-            joined,
-            resigned,
-            payment,
-            employed,
-            laid_off,
-        ) in rows.values_list(*columns).iterator(chunk_size=5000):
-            known = Known(pk, _reason(period, joined, resigned, payment, employed, laid_off))
-            if key == "hash":
-                by_hash[nin_hash] = known
-            elif member_no:
-                by_no.setdefault(member_no, known)
+        for start in range(0, len(keys), KNOWN_CHUNK):
+            chunk = keys[start : start + KNOWN_CHUNK]
+            rows = annotated.filter(**{f"{field}__in": chunk}).values_list(*columns)
+            for pk, nin_hash, member_no, joined, resigned, payment, employed, laid_off in rows:
+                known = Known(pk, _reason(period, joined, resigned, payment, employed, laid_off))
+                found.setdefault(nin_hash if field == "nin_hash" else member_no, known)
     return by_hash, by_no
 
 
@@ -282,7 +283,7 @@ def answered_missing_deductions(company) -> QuerySet[MissingDeduction]:
     )
 
 
-def get_missing_deduction_for_user(request: HttpRequest, pk: int) -> MissingDeduction:
+def get_missing_deduction_for_user(request: CompanyRequest, pk: int) -> MissingDeduction:
     """The active company's utrukket, or 404 (another company's too: logged)."""
     missing = (
         MissingDeduction.objects.filter(company=request.company, pk=pk)
@@ -349,7 +350,7 @@ def period_totals() -> Iterator[dict]:
         )
         .order_by("-period")
     )
-    states = defaultdict(dict)
+    states: defaultdict[dt.date, dict[str, int]] = defaultdict(dict)
     for period, state, count in (
         MissingDeduction.objects.values_list("period", "state")
         .annotate(count=Count("pk"))

@@ -136,17 +136,32 @@ def _read_and_match(
 ) -> tuple[dict[int, Result], dict[int, list[tuple[str, str]]]]:
     expected = selectors.expected_members(period=period, company_id=company_id)
     lines = selectors.lines_by_company(period=period, company_id=company_id)
-    found_by_hash, found_by_no = selectors.known_members(period=period, company_id=company_id)
-    # In a whole-period run a member expected at one company and listed by another is
-    # "registered at another company": the expected sets already say where.
+    # Where each expected member is expected, by keyed hash and by member number: a line
+    # at one company naming a member expected at another is "registered at another
+    # company" without asking the register again.
     expected_owner: dict[str, dict[int, Expected]] = defaultdict(dict)
     owner_by_no: dict[str, dict[int, Expected]] = defaultdict(dict)
-    if company_id is None:
-        for owner, members_ in expected.items():
-            for member in members_:
-                expected_owner[member.nin_hash][owner] = member
-                if member.member_no:
-                    owner_by_no[member.member_no][owner] = member
+    for owner, members_ in expected.items():
+        for member in members_:
+            expected_owner[member.nin_hash][owner] = member
+            if member.member_no:
+                owner_by_no[member.member_no][owner] = member
+    # The register is asked only about the numbers on the lines no expected member has.
+    unknown_hashes = {
+        line.nin_hash
+        for company_lines in lines.values()
+        for line in company_lines
+        if line.nin_hash and line.nin_hash not in expected_owner
+    }
+    unknown_nos = {
+        line.member_no
+        for company_lines in lines.values()
+        for line in company_lines
+        if line.member_no and line.member_no not in owner_by_no
+    }
+    found_by_hash, found_by_no = selectors.known_members(
+        period=period, nin_hashes=unknown_hashes, member_nos=unknown_nos
+    )
 
     results: dict[int, Result] = {}
     held: dict[int, list[tuple[str, str]]] = {}

@@ -23,23 +23,13 @@ from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.filesafety import neutralise_cell
 from trekkportal.lib.nincrypt import decrypt_nin
+from trekkportal.portal.admin import ReadOnlyAdminMixin
 
 from .models import LINE_FIELDS, DeductionLine, ParseIssue, Submission, SubmittedFile
 from .selectors import get_submitted_file_for_staff
 from .storage import download_response
 
 LINES_PER_PAGE = 100
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SubmittedFileInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -244,8 +234,6 @@ class SubmittedFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         )
         name = f"linjer-{submitted_file.pk}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "no-store"
         return response
 
 

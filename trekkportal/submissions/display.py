@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from .parsers.model import RowError
 
 
 def format_size(size: int) -> str:
@@ -26,7 +29,7 @@ AMOUNT_PARAMS = {
 }
 
 
-def issue_message(error: Any) -> str:
+def issue_message(error: RowError) -> str:
     """A parse error in the active language, amounts in its number format (``1 234,50``).
 
     The parser's params never hold a full identity number (it masks them)."""

@@ -8,6 +8,8 @@ from django.db.models import F, Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
+from trekkportal.accounts.decorators import CompanyRequest
+from trekkportal.accounts.models import Company
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.periods import last_twelve_months_start
@@ -23,7 +25,7 @@ def _with_files(queryset: QuerySet[Submission]) -> QuerySet[Submission]:
     )
 
 
-def get_submission_for_user(request: HttpRequest, pk: int) -> Submission:
+def get_submission_for_user(request: CompanyRequest, pk: int) -> Submission:
     """The active company's submission, or 404 (also for another company's: logged)."""
     submission = (
         _with_files(Submission.objects.filter(company=request.company).select_related("company"))
@@ -36,7 +38,7 @@ def get_submission_for_user(request: HttpRequest, pk: int) -> Submission:
     return submission
 
 
-def recent_submissions(company, *, today: dt.date | None = None) -> QuerySet[Submission]:
+def recent_submissions(company: Company, *, today: dt.date | None = None) -> QuerySet[Submission]:
     """The company's submissions made in the last 12 months, newest first."""
     start = last_twelve_months_start(today or timezone.localdate())
     since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))

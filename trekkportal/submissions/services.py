@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
-import sys
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,6 +22,7 @@ from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from trekkportal.accounts.models import Company, User
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.errors import safe_error
@@ -36,6 +36,9 @@ from .models import DeductionLine, ParseIssue, Submission, SubmittedFile
 from .storage import StoredFile, delete_files, write_file
 from .validation import check_files, check_period
 
+if TYPE_CHECKING:
+    from .parsers.model import Line, ParsedList, ParseFailure, RowError
+
 logger = logging.getLogger(__name__)
 
 STORAGE_PREFIX = "submissions/"
@@ -47,12 +50,12 @@ class SubmissionFailed(Exception):
 
 def submit_list(
     *,
-    company: Any,
+    company: Company,
     period: Period,
     files: Sequence[File],
     comment: str,
     contact_email: str,
-    acting_user: Any,
+    acting_user: User,
     idempotency_key: uuid.UUID | None = None,
     request: HttpRequest | None = None,
 ) -> Submission:
@@ -116,14 +119,14 @@ def submit_list(
             )
             schedule_submission_receipt(submission, file_count=len(written))
             _schedule_parsing(created)
-    except IntegrityError:
+    except IntegrityError as error:
         delete_files(written)
         existing = Submission.objects.filter(
             company=company, idempotency_key=idempotency_key
         ).first()
         if idempotency_key is not None and existing is not None:
             return existing  # the other click of a double click won the race
-        logger.error("submission failed: %s", safe_error(sys.exc_info()[1]))
+        logger.error("submission failed: %s", safe_error(error))
         raise SubmissionFailed from None
     except Exception as error:
         delete_files(written)
@@ -143,7 +146,9 @@ def _schedule_parsing(files: Sequence[SubmittedFile]) -> None:
         parse_submitted_file.enqueue(submitted_file_id=submitted_file.pk)
 
 
-def record_parse_result(*, submitted_file: SubmittedFile, parsed: Any) -> SubmittedFile:
+def record_parse_result(
+    *, submitted_file: SubmittedFile, parsed: ParsedList | ParseFailure
+) -> SubmittedFile:
     """Store what the parser found for one file: state, summary, lines and problems, whole
     or not at all.
 
@@ -162,14 +167,16 @@ def record_parse_result(*, submitted_file: SubmittedFile, parsed: Any) -> Submit
         DeductionLine.objects.filter(submitted_file=row).delete()
         ParseIssue.objects.filter(submitted_file=row).delete()
         totals = getattr(parsed, "totals", None)
-        lines: Sequence[Any] = ()
-        errors: Sequence[Any] = ()
-        if totals is None:  # a ParseFailure
+        lines: Sequence[Line] = ()
+        errors: Sequence[RowError] = ()
+        if totals is None:
+            failure = cast("ParseFailure", parsed)
             row.state = SubmittedFile.State.FAILED
             row.rows = row.valid_rows = row.invalid_rows = row.total_amount = None
-            row.parse_error = parsed.message(row.original_name, _)[:500]
+            row.parse_error = failure.message(row.original_name, _)[:500]
             row.format, row.columns = "", {}
         else:
+            parsed = cast("ParsedList", parsed)
             lines, errors = parsed.lines, parsed.errors
             row.format, row.columns = parsed.format or "", dict(parsed.columns or {})
             if totals.rows == 0 and parsed.file_errors:  # read, but no table in it
@@ -221,10 +228,10 @@ def _store_in_batches(model: type[models.Model], objects: Iterable[models.Model]
     """``bulk_create`` in batches, building each batch only when it is written."""
     iterator = iter(objects)
     while batch := list(itertools.islice(iterator, STORE_BATCH_SIZE)):
-        model.objects.bulk_create(batch, batch_size=STORE_BATCH_SIZE)
+        model._default_manager.bulk_create(batch, batch_size=STORE_BATCH_SIZE)
 
 
-def _line_rows(submitted_file: SubmittedFile, lines: Iterable[Any]) -> Iterator[DeductionLine]:
+def _line_rows(submitted_file: SubmittedFile, lines: Iterable[Line]) -> Iterator[DeductionLine]:
     file_id = submitted_file.pk
     periods: dict[str | None, dt.date | None] = {}
     sealer = NinSealer()
@@ -233,7 +240,7 @@ def _line_rows(submitted_file: SubmittedFile, lines: Iterable[Any]) -> Iterator[
         if period not in periods:
             periods[period] = _period_date(period)
         nin = line.nin or ""
-        yield DeductionLine(
+        yield DeductionLine(  # type: ignore[misc]  # positional, in LINE_FIELDS' order
             None,
             file_id,
             line.row,
@@ -266,7 +273,7 @@ def _period_date(value: str | None) -> dt.date | None:
         return None
 
 
-def _issue_row(submitted_file: SubmittedFile, error: Any) -> ParseIssue:
+def _issue_row(submitted_file: SubmittedFile, error: RowError) -> ParseIssue:
     return ParseIssue(
         submitted_file=submitted_file,
         row=error.row,

@@ -55,7 +55,7 @@ def write_file(upload: File, kind: str) -> StoredFile:
     stored_name = default_storage.save(name, upload)
     return StoredFile(
         storage_name=stored_name,
-        original_name=sanitize_filename(upload.name),
+        original_name=sanitize_filename(upload.name or ""),
         kind=kind,
         size=size,
         sha256=digest.hexdigest(),

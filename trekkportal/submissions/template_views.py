@@ -14,6 +14,4 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def download_template(request):
     response = HttpResponse(list_template(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{FILENAME}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
     return response

@@ -56,9 +56,9 @@ def check_files(files: Sequence[File]) -> list[str]:
     for upload in files:
         total += upload.size or 0
         try:
-            kinds.append(inspect_upload(upload.name, upload))
+            kinds.append(inspect_upload(upload.name or "", upload))
         except UploadRefused as refusal:
-            errors.append(refusal.message(upload.name))
+            errors.append(refusal.message(upload.name or ""))
     if not errors and total > settings.SUBMISSION_MAX_TOTAL_SIZE:
         errors.append(too_large_together())
     if errors:

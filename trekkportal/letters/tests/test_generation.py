@@ -338,3 +338,31 @@ def test_a_name_the_font_cannot_show_does_not_stop_the_batch(company_a, company_
 
     assert batch.letters.count() == 2
     assert "??? ?" in text_of(letter_for(batch, company_a))
+
+
+def test_a_run_that_races_another_for_the_same_change_fails_whole_and_leaves_no_file(
+    company_a, monkeypatch
+):
+    """Two runs at once both read a change as free: the one-to-one key lets only one
+    keep it; the other stores nothing (no batch, no letter, no file)."""
+    from django.db import IntegrityError, transaction
+
+    from trekkportal.letters import services
+    from trekkportal.members.models import MemberChange
+
+    members.start_employment(member=member("Ås, Per"), company=company_a, from_period=JAN)
+    first = run_letter_batch(acting_user=None)
+    monkeypatch.setattr(
+        services,
+        "pending_changes",
+        lambda: MemberChange.objects.select_related("member", "company"),  # a stale read
+    )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        run_letter_batch(acting_user=None)
+
+    assert list(LetterBatch.objects.all()) == [first]
+    assert Letter.objects.count() == 1
+    assert default_storage.listdir("letters")[1] == [
+        letter_for(first, company_a).storage_name.split("/")[-1]
+    ]

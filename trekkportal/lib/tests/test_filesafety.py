@@ -212,6 +212,19 @@ def test_it_refuses_an_xls_with_macros():
     assert refusal("makro.xls", data) == "macro"
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[:700],  # cut short: shorter than any compound file
+        lambda data: data[:30] + b"\x0f\x00" + data[32:],  # impossible sector size
+    ],
+    ids=["truncated", "sector-size"],
+)
+def test_it_refuses_a_damaged_compound_file(damage):
+    data = damage(cfb_bytes({"Workbook": b"\x09\x08"}))
+    assert refusal("liste.xls", data) == "corrupt"
+
+
 def test_it_refuses_ods_macros():
     data = ods_bytes(
         '<?xml version="1.0"?><office:document-content/>',

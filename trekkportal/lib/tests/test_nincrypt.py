@@ -79,6 +79,8 @@ def test_the_hash_depends_on_the_index_key(settings, real_keys):
         (f"k1:{generate_key()}", ""),
         (f"k1:{generate_key()},k1:{generate_key()}", generate_key()),
     ],
+    # Stable ids (the keys are random): pytest-xdist's workers must collect the same tests.
+    ids=["short-key", "no-key-id", "no-index-key", "key-id-twice"],
 )
 def test_malformed_keys_fail_the_system_checks(settings, keys, index):
     settings.NIN_ENCRYPTION_KEYS, settings.NIN_INDEX_KEY = keys, index

@@ -39,6 +39,18 @@ def test_queue_email_writes_a_row_and_a_delivery_job_and_the_worker_sends_it(com
     assert sent.extra_headers["Message-ID"] == message.message_id
 
 
+def test_delivery_tries_follow_email_max_attempts_at_run_time(company_a, settings):
+    settings.EMAIL_MAX_ATTEMPTS = 4  # changed after the job module was imported
+    queue_email(
+        to="lonn@alfa.example",
+        template_name="new_letter",
+        context={"company_name": company_a.name, "url": "http://localhost:8000/brev/"},
+        language="nb",
+        company=company_a,
+    )
+    assert Job.objects.get(name__endswith="deliver_email").max_attempts == 4
+
+
 def test_nothing_is_queued_when_the_change_rolls_back(company_a):
     def change_that_fails():
         with transaction.atomic():

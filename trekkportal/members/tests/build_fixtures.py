@@ -3,7 +3,7 @@
     .venv/bin/python -m trekkportal.members.tests.build_fixtures
 
 The files are committed; the tests read them and never rebuild them. Companies are those
-of the test personas (conftest.py: company A 920001009, company B 920002005).
+of the test personas (tests/fixtures.py: company A 920001009, company B 920002005).
 """
 
 from __future__ import annotations

@@ -228,7 +228,9 @@ def build(table: Table, fmt: str, *, today: dt.date, max_rows: int = MAX_ROWS) -
                             declared_ore = ore
                         continue
                 ok = False
-                append_error(RowError(row_no, c_nin, "nin_" + reason, {"masked": mask_nin(nin)}))
+                append_error(
+                    RowError(row_no, c_nin, "nin_" + reason, {"masked": mask_nin(str(nin))})
+                )
                 nin = None
         elif _is_blank_person(row, i_bd, i_name, i_sur, i_first):
             what = _classify(row, mapping, amount_cell, listed_ore)
@@ -272,7 +274,7 @@ def build(table: Table, fmt: str, *, today: dt.date, max_rows: int = MAX_ROWS) -
                 ok = False
                 append_error(RowError(row_no, c_bd, "date_invalid", {"value": _text(cell)[:20]}))
                 birth = None
-            elif birth is not None and birth > today:
+            elif birth is not None and birth > today:  # type: ignore[operator]  # a date now
                 ok = False
                 append_error(
                     RowError(row_no, c_bd, "birth_date_future", {"value": f"{birth:%d.%m.%Y}"})
@@ -409,7 +411,7 @@ def build(table: Table, fmt: str, *, today: dt.date, max_rows: int = MAX_ROWS) -
         )  # fmt: skip
         if ok:
             valid += 1
-            valid_ore += ore
+            valid_ore += ore  # type: ignore[operator]  # a valid line has an amount
         else:
             invalid += 1
 

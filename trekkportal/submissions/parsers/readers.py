@@ -180,6 +180,7 @@ def read_text(data: bytes, *, max_rows: int = MAX_ROWS) -> Table:
             raise ParseError("line_too_long", row=number)
     meta: dict[str, Any] = {"encoding": encoding}
     delimiter = choose_layout(lines)
+    rows: Iterable[list[str]]
     if delimiter is not None:
         meta["delimiter"] = {"\t": "tab"}.get(delimiter, delimiter)
         rows = ([cell.strip() for cell in row] for row in csv.reader(lines, delimiter=delimiter))

@@ -8,11 +8,12 @@ import io
 
 from django.urls import reverse
 
+from tests.fixtures import submit_one_csv
 from trekkportal.audit.models import AuditEvent
 from trekkportal.lib.identity import mask_nin
 from trekkportal.submissions.services import record_parse_result
 
-from .test_parse_storage import a_file, nin, parsed_with
+from .test_parse_storage import nin, parsed_with
 
 
 def lines_url(file, page=None):
@@ -25,7 +26,7 @@ def csv_url(file):
 
 
 def stored_file(company, user, lines=250, errors=3):
-    file = a_file(company, user)
+    file = submit_one_csv(company, user)
     record_parse_result(submitted_file=file, parsed=parsed_with(lines, errors=errors))
     return file
 
@@ -74,7 +75,7 @@ def test_staff_see_the_lines_masked_a_hundred_a_page(staff_client, employer_a, c
 def test_the_lines_page_shows_problems_with_the_whole_file(staff_client, employer_a, company_a):
     from trekkportal.submissions.parsers import RowError
 
-    file = a_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     parsed = parsed_with(3)
     parsed.errors.append(
         RowError(None, "Trekk", "total_mismatch", {"declared": "2000.00", "computed": "1836.42"})
@@ -124,7 +125,7 @@ def test_an_employer_never_reaches_the_lines(client_a, employer_a, company_a):
 def test_the_csv_export_has_full_numbers_neutralised_cells_and_is_audited(
     staff_client, employer_a, company_a
 ):
-    file = a_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     parsed = parsed_with(2)
     parsed.lines[1] = parsed.lines[1]._replace(name='=HYPERLINK("http://x")', employee_no="@1")
     record_parse_result(submitted_file=file, parsed=parsed)

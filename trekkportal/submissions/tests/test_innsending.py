@@ -8,7 +8,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-import time_machine
 from django.core.files.storage import default_storage
 from django.db import DatabaseError
 from django.urls import reverse
@@ -19,14 +18,10 @@ from trekkportal.submissions.models import Submission, SubmittedFile
 
 from .files import CSV, EXE, HTML, PDF, encrypted_xlsx, macro_xlsx, upload, xlsx
 
-NOW = dt.datetime(2026, 11, 20, 10, 30, tzinfo=dt.UTC)
 URL = "/innsending/"
 
 
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def form_data(**overrides):

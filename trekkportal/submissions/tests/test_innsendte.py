@@ -5,19 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from trekkportal.submissions.models import Submission, SubmittedFile
 
-NOW = dt.datetime(2026, 11, 20, 10, 30, tzinfo=dt.UTC)
 URL = "/innsendte/"
 
 
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def make_submission(company, *, submitted, period, names=("liste.xlsx",), comment=""):

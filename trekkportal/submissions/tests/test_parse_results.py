@@ -7,25 +7,14 @@ from decimal import Decimal
 
 from django.urls import reverse
 
+from tests.fixtures import submit_one_csv
 from trekkportal.audit.models import AuditEvent
 from trekkportal.lib.periods import Period
 from trekkportal.submissions.models import SubmittedFile
 from trekkportal.submissions.parsers import ParsedList, ParseFailure, RowError, Totals
-from trekkportal.submissions.services import record_parse_result, submit_list
+from trekkportal.submissions.services import record_parse_result
 
-from .files import CSV, upload
-
-
-def submitted_file(company, user):
-    submission = submit_list(
-        company=company,
-        period=Period.of(dt.date.today()),
-        files=[upload("liste.csv", CSV)],
-        comment="",
-        contact_email=user.email,
-        acting_user=user,
-    )
-    return submission.files.get()
+from .files import upload
 
 
 def parsed(rows=3, valid=2, invalid=1, amount_ore=126_000, errors=()):
@@ -39,7 +28,7 @@ def parsed(rows=3, valid=2, invalid=1, amount_ore=126_000, errors=()):
 
 
 def test_it_records_a_parsed_files_summary(employer_a, company_a):
-    row = record_parse_result(submitted_file=submitted_file(company_a, employer_a), parsed=parsed())
+    row = record_parse_result(submitted_file=submit_one_csv(company_a, employer_a), parsed=parsed())
     row.refresh_from_db()
     assert row.state == SubmittedFile.State.DONE
     assert (row.rows, row.valid_rows, row.invalid_rows) == (3, 2, 1)
@@ -50,7 +39,7 @@ def test_it_records_a_parsed_files_summary(employer_a, company_a):
 
 
 def test_a_file_that_cannot_be_read_stays_stored_and_is_marked(employer_a, company_a):
-    file = submitted_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     row = record_parse_result(submitted_file=file, parsed=ParseFailure("timeout", {}))
     assert row.state == SubmittedFile.State.FAILED
     assert row.parse_error
@@ -59,7 +48,7 @@ def test_a_file_that_cannot_be_read_stays_stored_and_is_marked(employer_a, compa
 
 
 def test_a_file_without_a_table_is_marked_unreadable(employer_a, company_a):
-    file = submitted_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     no_header = RowError(row=None, column=None, code="no_header", params={"rows": 30})
     row = record_parse_result(
         submitted_file=file, parsed=parsed(rows=0, valid=0, invalid=0, errors=[no_header])
@@ -69,7 +58,7 @@ def test_a_file_without_a_table_is_marked_unreadable(employer_a, company_a):
 
 
 def test_the_receipt_shows_the_summary(client_a, employer_a, company_a):
-    file = submitted_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     record_parse_result(submitted_file=file, parsed=parsed())
     html = client_a.get(reverse("submissions:receipt", args=[file.submission_id])).content.decode()
     assert "3 rader lest" in html

@@ -10,6 +10,7 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
+from tests.fixtures import submit_one_csv
 from trekkportal.lib.identity import make_valid_nin, mask_nin
 from trekkportal.lib.nincrypt import decrypt_nin, nin_hash
 from trekkportal.lib.periods import Period
@@ -19,18 +20,6 @@ from trekkportal.submissions.parsers import Line, ParsedList, RowError, Totals, 
 from trekkportal.submissions.services import record_parse_result, submit_list
 
 from .files import CSV, upload
-
-
-def a_file(company, user) -> SubmittedFile:
-    submission = submit_list(
-        company=company,
-        period=Period.of(dt.date.today()),
-        files=[upload("liste.csv", CSV)],
-        comment="",
-        contact_email=user.email,
-        acting_user=user,
-    )
-    return submission.files.get()
 
 
 def nin(i: int) -> str:
@@ -76,7 +65,7 @@ def parsed_with(lines: int, *, errors: int = 0) -> ParsedList:
 def test_an_error_in_row_4999_of_5000_stores_the_whole_result_with_one_problem(
     employer_a, company_a
 ):
-    file = a_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     result = parse(csv_list(5000, broken_row=4999), "liste.csv")
 
     record_parse_result(submitted_file=file, parsed=result)
@@ -98,7 +87,7 @@ def test_an_error_in_row_4999_of_5000_stores_the_whole_result_with_one_problem(
 
 
 def test_a_line_keeps_every_value_the_parser_read(employer_a, company_a):
-    file = a_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     number = nin(3)
     line = Line(
         row=7,
@@ -140,7 +129,7 @@ def test_lines_are_built_in_the_models_field_order():
 
 
 def test_a_line_without_a_valid_identity_number_is_stored_with_a_blank_one(employer_a, company_a):
-    file = a_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     parsed = parsed_with(0)
     parsed.lines = [Line(row=2, nin=None, name="Uten Nummer", amount_ore=100, ok=False)]
 
@@ -152,7 +141,7 @@ def test_a_line_without_a_valid_identity_number_is_stored_with_a_blank_one(emplo
 
 
 def test_recording_again_replaces_the_lines_and_problems(employer_a, company_a):
-    file = a_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     record_parse_result(submitted_file=file, parsed=parsed_with(30, errors=5))
     record_parse_result(submitted_file=file, parsed=parsed_with(30, errors=5))
 
@@ -167,7 +156,7 @@ def test_recording_again_replaces_the_lines_and_problems(employer_a, company_a):
 def test_a_file_that_cannot_be_read_keeps_no_lines(employer_a, company_a):
     from trekkportal.submissions.parsers import ParseFailure
 
-    file = a_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     record_parse_result(submitted_file=file, parsed=parsed_with(10, errors=2))
 
     record_parse_result(submitted_file=file, parsed=ParseFailure("timeout", {}))
@@ -196,7 +185,7 @@ def crash_on_second_batch():
 
 
 def test_a_crash_mid_store_stores_nothing_and_leaves_the_state_as_it_was(employer_a, company_a):
-    file = a_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     lines = services.STORE_BATCH_SIZE + 10  # two batches
 
     with crash_on_second_batch(), pytest.raises(Crash):
@@ -210,7 +199,7 @@ def test_a_crash_mid_store_stores_nothing_and_leaves_the_state_as_it_was(employe
 
 
 def test_a_crash_while_recording_again_keeps_the_earlier_result(employer_a, company_a):
-    file = a_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     record_parse_result(submitted_file=file, parsed=parsed_with(20, errors=2))
 
     with crash_on_second_batch(), pytest.raises(Crash):
@@ -223,14 +212,14 @@ def test_a_crash_while_recording_again_keeps_the_earlier_result(employer_a, comp
 
 
 def test_amounts_in_problems_are_written_the_norwegian_way(employer_a, company_a):
-    file = a_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     record_parse_result(submitted_file=file, parsed=parsed_with(3, errors=1))
 
     assert file.issues.get().message == "Beløpet -1\xa0234,50 er negativt."
 
 
 def test_problems_name_identity_numbers_masked_only(employer_a, company_a):
-    file = a_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     number = nin(9)
     bad = number[:-1] + str((int(number[-1]) + 1) % 10)
     result = parse(f"Fødselsnummer;Navn;Trekk\r\n{bad};Test, Ola;630,00\r\n".encode(), "l.csv")
@@ -250,7 +239,7 @@ def receipt_url(file):
 
 
 def test_the_receipt_lists_the_first_ten_problems(client_a, employer_a, company_a):
-    file = a_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     record_parse_result(submitted_file=file, parsed=parsed_with(40, errors=12))
 
     html = client_a.get(receipt_url(file)).content.decode()
@@ -263,7 +252,7 @@ def test_the_receipt_lists_the_first_ten_problems(client_a, employer_a, company_
 
 
 def test_the_receipt_shows_problems_but_never_the_lines(client_a, employer_a, company_a):
-    file = a_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     record_parse_result(submitted_file=file, parsed=parsed_with(5, errors=1))
 
     html = client_a.get(receipt_url(file)).content.decode()
@@ -274,7 +263,7 @@ def test_the_receipt_shows_problems_but_never_the_lines(client_a, employer_a, co
 
 
 def test_a_receipt_without_problems_lists_none(client_a, employer_a, company_a):
-    file = a_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     record_parse_result(submitted_file=file, parsed=parsed_with(5))
 
     html = client_a.get(receipt_url(file)).content.decode()
@@ -284,7 +273,7 @@ def test_a_receipt_without_problems_lists_none(client_a, employer_a, company_a):
 
 
 def test_the_receipt_offers_a_refresh_while_the_file_is_being_read(client_a, employer_a, company_a):
-    file = a_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     SubmittedFile.objects.filter(pk=file.pk).update(state=SubmittedFile.State.PARSING)
 
     html = client_a.get(receipt_url(file)).content.decode()
@@ -296,7 +285,7 @@ def test_the_receipt_offers_a_refresh_while_the_file_is_being_read(client_a, emp
 def test_the_receipt_uses_a_fixed_number_of_queries(
     client_a, employer_a, company_a, django_assert_max_num_queries
 ):
-    file = a_file(company_a, employer_a)
+    file = submit_one_csv(company_a, employer_a)
     record_parse_result(submitted_file=file, parsed=parsed_with(5, errors=1))
     with django_assert_max_num_queries(30) as few:
         client_a.get(receipt_url(file))

@@ -10,24 +10,12 @@ from pathlib import Path
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
+from tests.fixtures import submit_files
 from trekkportal.audit.models import AuditEvent
-from trekkportal.lib.periods import Period
 from trekkportal.submissions.models import Submission, SubmittedFile
-from trekkportal.submissions.services import submit_list
 from trekkportal.submissions.storage import sweep_orphan_files
 
 from .files import CSV, upload, xlsx
-
-
-def submit(company, user, *files):
-    return submit_list(
-        company=company,
-        period=Period.of(dt.date.today()),
-        files=list(files),
-        comment="",
-        contact_email=user.email,
-        acting_user=user,
-    )
 
 
 def download_url(submitted_file):
@@ -36,7 +24,7 @@ def download_url(submitted_file):
 
 def test_staff_download_is_byte_for_byte_the_upload(staff_client, employer_a, company_a):
     original = xlsx()
-    submission = submit(company_a, employer_a, upload("lønn oktober.xlsx", original))
+    submission = submit_files(company_a, employer_a, upload("lønn oktober.xlsx", original))
     # As after a restart: nothing but the database row and the stored file.
     submitted_file = SubmittedFile.objects.get(submission_id=submission.pk)
 
@@ -50,7 +38,7 @@ def test_staff_download_is_byte_for_byte_the_upload(staff_client, employer_a, co
 
 
 def test_the_download_is_a_safe_attachment(staff_client, employer_a, company_a):
-    submission = submit(company_a, employer_a, upload("lønn oktober.xlsx", xlsx()))
+    submission = submit_files(company_a, employer_a, upload("lønn oktober.xlsx", xlsx()))
     response = staff_client.get(download_url(submission.files.get()))
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;")
@@ -63,7 +51,7 @@ def test_the_download_is_a_safe_attachment(staff_client, employer_a, company_a):
 
 
 def test_the_download_is_audited(staff_client, staff, employer_a, company_a):
-    submission = submit(company_a, employer_a, upload("a.csv", CSV))
+    submission = submit_files(company_a, employer_a, upload("a.csv", CSV))
     submitted_file = submission.files.get()
     b"".join(staff_client.get(download_url(submitted_file)).streaming_content)
     event = AuditEvent.objects.get(action="submission.file_downloaded")
@@ -73,7 +61,7 @@ def test_the_download_is_audited(staff_client, staff, employer_a, company_a):
 
 
 def test_employers_cannot_use_the_staff_download(client_a, employer_a, company_a):
-    submission = submit(company_a, employer_a, upload("a.csv", CSV))
+    submission = submit_files(company_a, employer_a, upload("a.csv", CSV))
     response = client_a.get(download_url(submission.files.get()), follow=True)
     assert response.status_code == 404  # through the admin's login, which refuses them
     assert not getattr(response, "streaming", False)
@@ -83,8 +71,8 @@ def test_employers_cannot_use_the_staff_download(client_a, employer_a, company_a
 def test_staff_see_every_companys_submissions(
     staff_client, employer_a, employer_b, company_a, company_b
 ):
-    submit(company_a, employer_a, upload("alfa.csv", CSV))
-    submission_b = submit(company_b, employer_b, upload("beta.csv", CSV))
+    submit_files(company_a, employer_a, upload("alfa.csv", CSV))
+    submission_b = submit_files(company_b, employer_b, upload("beta.csv", CSV))
     listing = staff_client.get(reverse("admin:submissions_submission_changelist"))
     assert listing.status_code == 200
     html = listing.content.decode()
@@ -97,14 +85,14 @@ def test_staff_see_every_companys_submissions(
 
 
 def test_the_admin_cannot_change_or_delete_a_submission(staff_client, employer_a, company_a):
-    submission = submit(company_a, employer_a, upload("a.csv", CSV))
+    submission = submit_files(company_a, employer_a, upload("a.csv", CSV))
     url = reverse("admin:submissions_submission_delete", args=[submission.pk])
     assert staff_client.post(url, {"post": "yes"}).status_code == 403
     assert Submission.objects.filter(pk=submission.pk).exists()
 
 
 def test_the_sweeper_removes_old_orphans_only(settings, employer_a, company_a):
-    submission = submit(company_a, employer_a, upload("a.csv", CSV))
+    submission = submit_files(company_a, employer_a, upload("a.csv", CSV))
     kept = submission.files.get().storage_name
     orphan = default_storage.save("submissions/orphan.csv", upload("x.csv", CSV))
     fresh = default_storage.save("submissions/fresh.csv", upload("y.csv", CSV))
@@ -141,7 +129,7 @@ def test_the_sweeper_checks_many_files_in_chunks(
     from trekkportal.submissions import storage
 
     monkeypatch.setattr(storage, "SWEEP_CHUNK", 2)
-    kept = submit(company_a, employer_a, upload("a.csv", CSV)).files.get().storage_name
+    kept = submit_files(company_a, employer_a, upload("a.csv", CSV)).files.get().storage_name
     for n in range(5):
         default_storage.save(f"submissions/orphan-{n}.csv", upload("x.csv", CSV))
     old = 1_000_000_000

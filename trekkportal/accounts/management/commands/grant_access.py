@@ -1,17 +1,12 @@
-from trekkportal.accounts.services import get_company_by_orgnr, get_user_by_email, grant_access
+from trekkportal.accounts.services import grant_access
 
-from ._base import ServiceCommand
+from ._base import AccessCommand
 
 
-class Command(ServiceCommand):
+class Command(AccessCommand):
     help = "Gives a user access to a company."
 
-    def add_arguments(self, parser):
-        parser.add_argument("email")
-        parser.add_argument("orgnr")
-
-    def run(self, *, email, orgnr, **options):
-        user, company = get_user_by_email(email), get_company_by_orgnr(orgnr)
+    def change(self, user, company) -> str:
         if grant_access(user=user, company=company):
             return f"{user.email} now has access to {company.name}."
         return f"{user.email} already had access to {company.name}."

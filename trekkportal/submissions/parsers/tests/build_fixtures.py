@@ -2,15 +2,31 @@
 
     .venv/bin/python -m trekkportal.submissions.parsers.tests.build_fixtures
 
-Each sample is small and shows the quirks of one real-world export. The ``.xls`` sample
-needs ``xlwt`` (not a project dependency): ``pip install xlwt`` into a scratch directory and
-put it on PYTHONPATH; without it the existing ``.xls`` is kept.
+Each sample is small and shows the quirks of one real-world export. ``SAMPLES`` are made by
+our own code (lib.xlsx on XlsxWriter, the ODS and PDF builders) and are byte-for-byte
+reproducible (a test holds the committed files to them). The parser must also read files
+written by software we did not write, as payroll clerks' Excel and LibreOffice files are:
+
+* ``FOREIGN``: workbooks written by openpyxl (a dev dependency);
+* ``CONVERSIONS``: samples converted by LibreOffice headless (Debian's
+  ``libreoffice-calc-nogui``: ``soffice --headless --convert-to xlsx|xls|ods``) into
+  ``fixtures/libreoffice/``.
+
+Those carry their writer's timestamps, so they are not rebuilt byte for byte: the tests
+read them and expect what their source gives. Without openpyxl or soffice the committed
+files are kept. The ``.xls`` sample ``biff8.xls`` needs ``xlwt`` (not a project
+dependency): ``pip install xlwt`` into a scratch directory and put it on PYTHONPATH;
+without it the existing ``.xls`` is kept.
 """
 
 from __future__ import annotations
 
 import codecs
 import datetime as dt
+import io
+import shutil
+import subprocess
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,6 +36,7 @@ from trekkportal.lib.xlsx import TEXT, write_xlsx
 from trekkportal.submissions.parsers.tests.pdfs import make_pdf, scanned_pdf
 
 FIXTURES = Path(__file__).parent / "fixtures"
+CONVERTED = FIXTURES / "libreoffice"
 
 
 def new_rule_nin(first9: str = "010190512") -> str:
@@ -210,15 +227,89 @@ SAMPLES = {
 }
 
 
+def openpyxl_payroll() -> bytes | None:
+    """What a clerk's spreadsheet saved by openpyxl looks like: typed cells, an identity
+    number as a number (its zero dropped), a text one, a date cell, number formats."""
+    try:
+        import openpyxl
+    except ImportError:
+        return None
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Lønn oktober"
+    sheet.append(["Ansattnummer", "Navn", "Fødselsnummer", "Fødselsdato", "Trekk", "Grunnlag"])
+    sheet.append([201, "Åse Ørn", int(ASE), None, 612.5, 45000])
+    sheet.append([202, "Per Ås", int(PER), None, 612, 41000.5])
+    sheet.append([203, "Kari Ærlig", KARI, None, 1234.5, 52000])
+    sheet.append([204, "Uten nummer", None, dt.date(1979, 5, 25), 100, 30000])
+    for row in sheet.iter_rows(min_row=2, min_col=5, max_col=6):
+        for cell in row:
+            cell.number_format = "#,##0.00"
+    sheet["D5"].number_format = "dd.mm.yyyy"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+FOREIGN = {
+    "openpyxl-payroll.xlsx": openpyxl_payroll,
+}
+
+# source sample -> the formats LibreOffice writes it in (fixtures/libreoffice/<stem>.<ext>)
+CONVERSIONS = {
+    "payroll.xlsx": ("xlsx", "xls", "ods"),
+    "quirks.xlsx": ("xlsx", "xls", "ods"),
+    "sample.ods": ("xlsx", "xls"),
+    "openpyxl-payroll.xlsx": ("xls", "ods"),
+}
+
+
+def convert_with_libreoffice(source: Path, ext: str, outdir: Path) -> Path | None:
+    """``soffice --headless --convert-to ext``; None without LibreOffice."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="trekk-lo-") as scratch:
+        profile = Path(scratch, "profile").as_uri()  # never the user's own profile
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation={profile}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                ext,
+                "--outdir",
+                scratch,
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        produced = Path(scratch, f"{source.stem}.{ext}")
+        outdir.mkdir(exist_ok=True)
+        target = outdir / produced.name
+        shutil.copyfile(produced, target)
+    return target
+
+
 def main() -> None:
     FIXTURES.mkdir(exist_ok=True)
-    for name, build in SAMPLES.items():
+    for name, build in {**SAMPLES, **FOREIGN}.items():
         data = build()
         if data is None:
             print(f"kept {name} (builder unavailable)")
             continue
         (FIXTURES / name).write_bytes(data)
         print(f"wrote {name} ({len(data)} bytes)")
+    for name, extensions in CONVERSIONS.items():
+        for ext in extensions:
+            target = convert_with_libreoffice(FIXTURES / name, ext, CONVERTED)
+            if target is None:
+                print(f"kept libreoffice/{Path(name).stem}.{ext} (no soffice)")
+                break
+            print(f"converted {name} -> libreoffice/{target.name} ({target.stat().st_size} bytes)")
 
 
 if __name__ == "__main__":

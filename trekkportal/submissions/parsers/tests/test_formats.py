@@ -31,6 +31,8 @@ CASES = [
      3, 3, 0, "1837.50"),
     ("text.pdf", "pdf", ["nin", "name", "amount"], 3, 3, 0, "1946.50"),
     ("ruled.pdf", "pdf", ["nin", "name", "amount"], 2, 2, 0, "712.50"),
+    ("openpyxl-payroll.xlsx", "xlsx", ["employee_no", "name", "nin", "birth_date", "amount",
+                                       "base_amount"], 4, 4, 0, "2559.00"),
 ]  # fmt: skip
 
 
@@ -53,6 +55,35 @@ def test_the_fixtures_are_what_the_builder_makes():
         data = build()
         if data is not None:
             assert (FIXTURES / name).read_bytes() == data, f"rebuild {name}"
+
+
+# Saved again by LibreOffice (build_fixtures.CONVERSIONS): the same list, the same result.
+CONVERTED = [
+    (f"libreoffice/{Path(source).stem}.{ext}", source)
+    for source, extensions in samples.CONVERSIONS.items()
+    for ext in extensions
+]
+
+
+@pytest.mark.parametrize(("name", "source"), CONVERTED)
+def test_a_list_saved_by_libreoffice_reads_exactly_as_its_source(name, source):
+    ours = parse(FIXTURES / source, source, today=TODAY)
+    theirs = parse(FIXTURES / name, Path(name).name, today=TODAY)
+    assert theirs.format == Path(name).suffix[1:]
+    assert {**theirs.summary(), "format": "-"} == {**ours.summary(), "format": "-"}
+    assert theirs.lines == ours.lines
+    assert [(e.row, e.column, e.code) for e in theirs.errors] == [
+        (e.row, e.column, e.code) for e in ours.errors
+    ]
+
+
+def test_a_workbook_written_by_openpyxl_keeps_its_dropped_zero_and_date_cells():
+    lines = lines_by_name("openpyxl-payroll.xlsx")
+    assert lines["Per Ås"].nin == samples.PER and lines["Per Ås"].nin_restored
+    assert lines["Kari Ærlig"].nin == samples.KARI
+    assert lines["Uten nummer"].nin is None
+    assert lines["Uten nummer"].listed_birth_date == dt.date(1979, 5, 25)
+    assert lines["Åse Ørn"].amount == Decimal("612.50")
 
 
 def test_a_header_below_title_rows_and_norwegian_letters():
