@@ -139,9 +139,11 @@ def companies_for_period(period: Period, *, today: dt.date, q: str = "") -> list
         .values_list("submission__company", "n", "unread", "failed", "rows", "total")
     }
     reminded = dict(Reminder.objects.filter(period=period.iso).values_list("company", "created_at"))
+    # missing_open/missing_answered are annotations of reconciliations(), which the stubs
+    # cannot see through the helper.
     reconciled = {
         row[0]: row[1:]
-        for row in reconciliations(period=period).values_list(
+        for row in reconciliations(period=period).values_list(  # type: ignore[misc]
             "company", "state", "expected", "deducted", "missing_open", "missing_answered",
             "unmatched",
         )
