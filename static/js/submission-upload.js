@@ -4,6 +4,8 @@
 (function () {
   "use strict";
 
+  var kept = [];
+
   function formatSize(bytes) {
     if (bytes >= 1024 * 1024) return (bytes / (1024 * 1024)).toFixed(1).replace(".", ",") + " MB";
     if (bytes >= 1024) return Math.round(bytes / 1024) + " kB";
@@ -23,7 +25,9 @@
     var bar = progress.querySelector("progress");
     var progressText = progress.querySelector("[data-progress-text]");
     var submitButton = form.querySelector('button[type="submit"]');
-    var chosen = [];
+    // Files chosen before the server answered with a form error are kept.
+    var chosen = kept;
+    var clientErrors = document.getElementById("client-errors");
 
     input.hidden = true;
     picker.hidden = false;
@@ -67,8 +71,57 @@
     });
     render();
 
+    /* What the server would refuse, said before anything is sent (a 25 MB file is not
+       uploaded to be refused). The server checks everything again. */
+    function problems() {
+      var found = [];
+      var period = form.querySelector('[name="period"]');
+      var email = form.querySelector('[name="contact_email"]');
+      if (period && !period.value) found.push(text.periodText);
+      if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.value.trim())) found.push(text.emailText);
+      if (!chosen.length) found.push(text.noFilesText);
+      if (chosen.length > Number(text.maxFiles)) {
+        found.push(text.tooManyText.replace("__COUNT__", text.maxFiles));
+      }
+      var accept = (text.accept || "").split(",");
+      var total = 0;
+      chosen.forEach(function (file) {
+        total += file.size;
+        var dot = file.name.lastIndexOf(".");
+        var ext = dot >= 0 ? file.name.slice(dot).toLowerCase() : "";
+        if (accept.indexOf(ext) < 0) found.push(text.typeText.replace("__NAME__", file.name));
+        if (file.size > Number(text.maxFileBytes)) {
+          found.push(text.tooLargeText.replace("__NAME__", file.name));
+        }
+      });
+      if (total > Number(text.maxTotalBytes)) found.push(text.totalText);
+      return found;
+    }
+
+    function showProblems(found) {
+      clientErrors.textContent = "";
+      var intro = document.createElement("p");
+      intro.textContent = text.notSentText;
+      var list = document.createElement("ul");
+      found.forEach(function (problem) {
+        var item = document.createElement("li");
+        item.textContent = problem;
+        list.appendChild(item);
+      });
+      clientErrors.appendChild(intro);
+      clientErrors.appendChild(list);
+      clientErrors.hidden = false;
+      clientErrors.focus();
+    }
+
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      var found = problems();
+      if (found.length) {
+        showProblems(found);
+        return;
+      }
+      clientErrors.hidden = true;
       var data = new FormData(form);
       data.delete("files");
       chosen.forEach(function (file) {
@@ -95,7 +148,10 @@
           return;
         }
         document.getElementById("main").innerHTML = main.innerHTML;
+        kept = chosen;  // the server refused the form: the chosen files stay in the list
         init();
+        var dropped = document.querySelector("[data-dropped-files]");
+        if (dropped) dropped.hidden = true;  // not true here: they are kept
         var errors = document.getElementById("form-errors") || document.querySelector(".message--error");
         if (errors) {
           errors.setAttribute("tabindex", "-1");

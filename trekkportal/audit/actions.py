@@ -48,6 +48,7 @@ class AuditAction(models.TextChoices):
     SUBMISSION_LINES_VIEWED = "submission.lines_viewed", _("Deduction lines viewed")
     SUBMISSION_LINES_EXPORTED = "submission.lines_exported", _("Deduction lines exported")
     SUBMISSION_ORPHANS_SWEPT = "submission.orphans_swept", _("Orphaned files removed")
+    SUBMISSION_COLUMNS_CHOSEN = "submission.columns_chosen", _("Columns chosen for a file")
     # The member register
     MEMBER_REGISTERED = "member.registered", _("Member registered")
     MEMBER_EMPLOYMENT_STARTED = "member.employment_started", _("Employment started")

@@ -4,17 +4,15 @@ escaped, so nothing a user typed can forge a log line (docs/security.md F5)."""
 from __future__ import annotations
 
 import logging
-import re
 import time
 
-# Eleven digits (or ten, Excel having dropped a leading zero), maybe split after the date
-# part: what a national identity number looks like in a message or a traceback.
-NIN_LIKE = re.compile(r"(?<!\d)(\d{5,6})[ .\-]?\d{5}(?!\d)")
+from trekkportal.lib.identity import mask_nins_in_text
 
 
 def mask_identity_numbers(text: str) -> str:
-    """Keep the date part of anything that looks like an identity number, hide the rest."""
-    return NIN_LIKE.sub(lambda m: m[1] + "*****", text)
+    """Keep the date part of anything that looks like an identity number, hide the rest
+    (``lib.identity.mask_nins_in_text``: the same rule as for what the portal shows)."""
+    return mask_nins_in_text(text)
 
 
 def escape_line(text: str) -> str:

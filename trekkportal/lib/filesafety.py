@@ -35,6 +35,8 @@ from typing import Any, BinaryIO
 
 import olefile
 
+from trekkportal.lib.identity import mask_nins_in_text
+
 __all__ = [
     "DEFAULT_LIMITS",
     "REFUSAL_MESSAGES",
@@ -582,6 +584,7 @@ def sanitize_filename(name: str, *, max_length: int = 100) -> str:
         if unicodedata.category(ch) not in ("Cf", "Co", "Cs", "Cn")
     )
     name = _SPACES.sub(" ", name).strip(" .")
+    name = mask_nins_in_text(name)  # "Trekk 14037523586.xlsx": shown to staff and in mail
     if _RESERVED.match(name):
         name = "_" + name
     if not name:

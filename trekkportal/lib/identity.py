@@ -195,6 +195,38 @@ def mask_nin(value: str) -> str:
     return digits[:6] + "*" * (len(digits) - 6)
 
 
+# What an identity number looks like inside free text: eleven digits (or ten, Excel
+# having dropped a leading zero), maybe split after the date part ("140375 23586",
+# "140375-23586"), or grouped in thousands the way an amount is written
+# ("14 037 523 586", "14.037.523.586,00"): no digit may touch it on either side.
+_NIN_IN_TEXT = re.compile(
+    r"(?<![\d])(?:"
+    r"(\d{5,6})[ .\-\u00a0\u202f]?\d{5}"  # 11 (or 10) digits, maybe split after the date
+    r"|(\d{1,2}(?:[ .\u00a0\u202f]\d{3}){3})"  # 10-11 digits grouped in thousands
+    r")(?![\d])"
+)
+
+
+_FIVE_DIGITS = re.compile(r"\d{5}|\d{1,2}[ .\u00a0\u202f]\d{3}")
+
+
+def mask_nins_in_text(text: str) -> str:
+    """Mask everything in ``text`` that is shaped like an identity number.
+
+    For any value a person typed or a file held that is quoted back (a problem message, a
+    file name, a comment, a column header): the date part stays, the rest becomes ``*``.
+    Shaped like, not valid: a number with a wrong check digit is someone's number mistyped.
+    """
+    if not text or _FIVE_DIGITS.search(text) is None:
+        return text  # the common case, at the regex engine's speed
+
+    def hide(match: re.Match[str]) -> str:
+        digits = "".join(ch for ch in match[0] if ch.isdigit())
+        return digits[:6] + "*" * (len(digits) - 6)
+
+    return _NIN_IN_TEXT.sub(hide, text)
+
+
 def orgnr_check_digit(first8: str) -> int | None:
     v = (11 - _weighted_sum(first8, ORGNR_WEIGHTS) % 11) % 11
     return None if v == 10 else v

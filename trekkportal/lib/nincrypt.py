@@ -142,12 +142,23 @@ class NinSealer:
         return self._id
 
     def encrypt(self, nin: str) -> str:
-        nonce = os.urandom(12)
+        nonce = self._nonce()
         sealed = self._cipher.encrypt(nonce, nin.encode("ascii"), self._aad)
         return f"{self._id}${base64.urlsafe_b64encode(nonce + sealed).decode().rstrip('=')}"
 
     def hash(self, nin: str) -> str:
-        return hmac.new(self._index, nin.encode("ascii"), hashlib.sha256).hexdigest()
+        # hmac.digest: the one-shot C path, the same value as hmac.new(...).hexdigest().
+        return hmac.digest(self._index, nin.encode("ascii"), "sha256").hex()
+
+    _NONCES = 1024
+
+    def _nonce(self) -> bytes:
+        """A fresh random 96-bit nonce (as before), read from the OS 1,024 at a time."""
+        pool = getattr(self, "_pool", None)
+        if not pool:
+            data = os.urandom(12 * self._NONCES)
+            pool = self._pool = [data[i : i + 12] for i in range(0, len(data), 12)]
+        return pool.pop()
 
 
 if __name__ == "__main__":  # python -m trekkportal.lib.nincrypt: a fresh pair of keys

@@ -83,9 +83,18 @@ def submission_receipt(
     period: Period,
     submitted_at: dt.datetime,
     file_count: int = 1,
+    read_count: int | None = None,
+    submission_id: int | None = None,
     to: Iterable[Recipient] | None = None,
 ) -> list[OutboxMessage]:
-    """The receipt: "we have received the list for <period>", after a submission."""
+    """The receipt: "we have received the list for <period>", sent once its files have
+    been read, so it can say how many were read and how many could not be."""
+    read = file_count if read_count is None else read_count
+    url = (
+        settings.SITE_URL + reverse("submissions:receipt", args=[submission_id])
+        if submission_id is not None
+        else _portal_url("submissions:innsendte")
+    )
     return _send(
         "submission_receipt",
         company=company,
@@ -94,7 +103,9 @@ def submission_receipt(
         context={
             "submitted_at": submitted_at,
             "count": file_count,
-            "url": _portal_url("submissions:innsendte"),
+            "read_count": read,
+            "unread_count": file_count - read,
+            "url": url,
         },
     )
 

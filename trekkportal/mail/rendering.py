@@ -27,6 +27,8 @@ ALLOWED_CONTEXT_KEYS = frozenset(
         "deadline",  # a date
         "submitted_at",  # a datetime
         "count",  # how many (files, members) — never who
+        "read_count",  # how many of the files were read
+        "unread_count",  # how many could not be read automatically
         "url",  # the portal page the e-mail points to
         "letter_subject",  # the subject line of a union letter (not a person)
     }

@@ -12,10 +12,23 @@ TABS = [
     ("portal:utrukne", _("Missing deductions")),
 ]
 
+# Pages that belong to a tab without being its page: the tab stays marked.
+TAB_OF = {
+    "submissions:receipt": "submissions:innsending",
+    "submissions:choose_columns": "submissions:innsending",
+}
+
 
 def portal(request):
     context = {
         "union_name": settings.UNION_NAME,
+        "union_address_lines": [
+            line.strip()
+            for line in settings.UNION_ADDRESS.replace("\n", "|").split("|")
+            if line.strip()
+        ],
+        "union_phone": settings.UNION_PHONE,
+        "union_email": settings.UNION_EMAIL,
         "insecure_secret_key": settings.SECRET_KEY == settings.DEVELOPMENT_SECRET_KEY,
         "development_nin_keys": keys_are_derived(),
         "csp_nonce": getattr(request, "csp_nonce", ""),
@@ -23,6 +36,7 @@ def portal(request):
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         current = getattr(request.resolver_match, "view_name", "")
+        current = TAB_OF.get(current, current)
         context.update(
             companies=get_companies(request),
             active_company=get_active_company(request),

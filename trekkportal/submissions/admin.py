@@ -14,7 +14,8 @@ from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.formats import number_format
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +26,7 @@ from trekkportal.lib.filesafety import neutralise_cell
 from trekkportal.lib.nincrypt import decrypt_nin
 from trekkportal.portal.admin import ReadOnlyAdminMixin
 
-from .models import LINE_FIELDS, DeductionLine, ParseIssue, Submission, SubmittedFile
+from .models import LINE_FIELDS, ColumnMapping, DeductionLine, ParseIssue, Submission, SubmittedFile
 from .selectors import get_submitted_file_for_staff
 from .storage import download_response
 
@@ -50,6 +51,10 @@ class SubmittedFileInline(ReadOnlyAdminMixin, admin.TabularInline):
     @admin.display(description=_("file"))
     def download(self, obj):
         return _download_link(obj)
+
+    @admin.display(description=_("columns chosen by the employer"))
+    def chosen_columns(self, obj):
+        return _chosen_columns(obj.column_mapping)
 
     @admin.display(description=_("lines and problems"))
     def lines(self, obj):
@@ -96,6 +101,40 @@ class SubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return len(obj.files.all())
 
 
+def _chosen_columns(mapping: ColumnMapping | None):
+    if mapping is None:
+        return "-"
+    return format_html(
+        "<ul>{}</ul><p>{}</p>",
+        format_html_join(
+            "",
+            "<li>{}: “{}”</li>",
+            ((_field_label(field), mapping.header_of(i)) for field, i in mapping.columns.items()),
+        ),
+        gettext("Chosen by %(who)s on %(when)s.")
+        % {
+            "who": mapping.chosen_by.email if mapping.chosen_by else "-",
+            "when": date_format(timezone.localtime(mapping.chosen_at), "d.m.Y H:i"),
+        },
+    )
+
+
+@admin.register(ColumnMapping)
+class ColumnMappingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What employers said their columns hold, by company and header shape (read-only:
+    an employer changes it from the receipt)."""
+
+    list_display = ("company", "chosen_columns", "chosen_by", "chosen_at")
+    list_select_related = ("company", "chosen_by")
+    search_fields = ("company__name", "company__orgnr")
+    fields = ("company", "chosen_columns", "chosen_by", "chosen_at", "shape")
+    readonly_fields = fields
+
+    @admin.display(description=_("columns"))
+    def chosen_columns(self, obj):
+        return _chosen_columns(obj)
+
+
 @admin.register(SubmittedFile)
 class SubmittedFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("original_name", "submission", "size", "state", "rows", "total_amount")
@@ -118,6 +157,7 @@ class SubmittedFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "parsed_at",
         "format",
         "detected_columns",
+        "chosen_columns",
         "lines_and_problems",
     )
     fields = readonly_fields
@@ -138,6 +178,10 @@ class SubmittedFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 ((_field_label(field), header) for field, header in obj.columns.items()),
             ),
         )
+
+    @admin.display(description=_("columns chosen by the employer"))
+    def chosen_columns(self, obj):
+        return _chosen_columns(obj.column_mapping)
 
     @admin.display(description=_("lines and problems"))
     def lines_and_problems(self, obj):

@@ -15,7 +15,7 @@ from trekkportal.jobs.queue import Daily, current_job, job
 
 from .models import SubmittedFile
 from .parsers.model import ParseFailure
-from .services import record_parse_result
+from .services import company_mappings, record_parse_result
 from .storage import sweep_orphan_files
 
 logger = logging.getLogger(__name__)
@@ -46,9 +46,10 @@ def parse_submitted_file(*, submitted_file_id: int) -> None:
         return  # read already (this job ran before, say in a worker killed afterwards)
     files = SubmittedFile.objects.filter(pk=submitted_file_id)
     files.update(state=SubmittedFile.State.PARSING)
+    mappings = company_mappings(submitted_file.submission.company_id)
     try:
         with local_copy(submitted_file.storage_name) as path:
-            result = parse_safely(path, submitted_file.original_name)
+            result = parse_safely(path, submitted_file.original_name, mappings=mappings)
         record_parse_result(submitted_file=submitted_file, parsed=result)
     except Exception:
         running = current_job()

@@ -34,6 +34,10 @@ class Submission(models.Model):
     )
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now, db_index=True)
     idempotency_key = models.UUIDField(_("form key"), null=True, blank=True, editable=False)
+    # The employer said this list corrects one sent earlier for the same period.
+    is_correction = models.BooleanField(_("correction"), default=False)
+    # The receipt e-mail goes out once every file has been read (or found unreadable).
+    receipt_sent_at = models.DateTimeField(_("receipt sent"), null=True, blank=True)
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
@@ -90,6 +94,17 @@ class SubmittedFile(models.Model):
     format = models.CharField(_("format read"), max_length=16, blank=True)
     # field -> the header it was read from in the file, e.g. {"nin": "Fødselsnummer"}
     columns = models.JSONField(_("columns detected"), default=dict, blank=True)
+    # When the columns could not be told from the headers: the header row and the first
+    # rows (identity numbers masked), for the employer to say which column is which.
+    preview = models.JSONField(_("first rows"), default=dict, blank=True)
+    column_mapping = models.ForeignKey(
+        "ColumnMapping",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="files",
+        verbose_name=_("columns chosen by the employer"),
+    )
 
     class Meta:
         ordering = ["submission", "position", "pk"]
@@ -107,6 +122,49 @@ class SubmittedFile(models.Model):
     def is_finished(self) -> bool:
         """Read, or found unreadable: nothing more will happen to it by itself."""
         return self.state in (self.State.DONE, self.State.FAILED)
+
+
+class ColumnMapping(models.Model):
+    """Which column is which, as an employer said for a file the portal could not read by
+    its headers; remembered for the company's next lists of the same header shape."""
+
+    company = models.ForeignKey(
+        "accounts.Company",
+        on_delete=models.CASCADE,
+        related_name="column_mappings",
+        verbose_name=_("company"),
+    )
+    shape = models.CharField(_("header shape"), max_length=64)
+    headers = models.JSONField(_("headers"), default=list)
+    # field -> column index (0-based), e.g. {"nin": 0, "name": 1, "amount": 4}
+    columns = models.JSONField(_("columns"), default=dict)
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("chosen by"),
+    )
+    chosen_at = models.DateTimeField(_("chosen"), default=timezone.now)
+
+    class Meta:
+        ordering = ["company", "-chosen_at"]
+        verbose_name = _("column mapping")
+        verbose_name_plural = _("column mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "shape"], name="unique_mapping_shape"),
+        ]
+
+    def __str__(self) -> str:
+        return ", ".join(
+            f"{field}: {self.header_of(index)}" for field, index in self.columns.items()
+        )
+
+    def header_of(self, index: int) -> str:
+        if 0 <= index < len(self.headers) and self.headers[index]:
+            return str(self.headers[index])
+        return f"#{index + 1}"
 
 
 class DeductionLine(models.Model):
@@ -197,8 +255,8 @@ class ParseIssue(models.Model):
 
 
 # DeductionLine's concrete fields in model order, the one list of them: the parse result is
-# stored with positional arguments (the fast path of Model.__init__) in this order, and the
-# staff's CSV export shows them. A test holds it equal to the model.
+# written as plain rows in this order (``submissions.bulk``), and the staff's CSV export
+# shows them. A test holds it equal to the model.
 LINE_FIELDS = (
     "id",
     "submitted_file_id",

@@ -21,7 +21,12 @@ RECEIPT_ISSUES = 10
 
 def _with_files(queryset: QuerySet[Submission]) -> QuerySet[Submission]:
     return queryset.prefetch_related(
-        Prefetch("files", queryset=SubmittedFile.objects.order_by("position", "pk"))
+        Prefetch(
+            "files",
+            queryset=SubmittedFile.objects.select_related("column_mapping").order_by(
+                "position", "pk"
+            ),
+        )
     )
 
 
@@ -36,6 +41,27 @@ def get_submission_for_user(request: CompanyRequest, pk: int) -> Submission:
         record(AuditAction.ACCESS_REFUSED, request=request, company=request.company, submission=pk)
         raise Http404
     return submission
+
+
+def get_submitted_file_for_user(request: HttpRequest, pk: int, file_pk: int) -> SubmittedFile:
+    """A file of the active company's submission ``pk``, or 404 (logged) for any other."""
+    submitted_file = (
+        SubmittedFile.objects.filter(
+            pk=file_pk, submission_id=pk, submission__company=request.company
+        )
+        .select_related("submission__company")
+        .first()
+    )
+    if submitted_file is None:
+        record(
+            AuditAction.ACCESS_REFUSED,
+            request=request,
+            company=request.company,
+            submission=pk,
+            submitted_file=file_pk,
+        )
+        raise Http404
+    return submitted_file
 
 
 def recent_submissions(company: Company, *, today: dt.date | None = None) -> QuerySet[Submission]:
@@ -75,3 +101,21 @@ def attach_first_issues(files: list[SubmittedFile], *, limit: int = RECEIPT_ISSU
             to_attr="first_issues",
         ),
     )
+
+
+def earlier_submissions_by_period(company, *, today: dt.date | None = None) -> dict[str, str]:
+    """Period ("YYYY-MM") -> the date ("dd.mm.yyyy") of the company's latest submission for
+    it, over the periods the form offers (one query): what the form shows before a second
+    list for a month is sent."""
+    start = last_twelve_months_start(today or timezone.localdate())
+    latest: dict[str, str] = {}
+    rows = (
+        Submission.objects.filter(company=company, period__gte=start.replace(day=1))
+        .order_by("period", "-submitted_at")
+        .values_list("period", "submitted_at")
+    )
+    for period, submitted_at in rows:
+        key = f"{period:%Y-%m}"
+        if key not in latest:
+            latest[key] = f"{timezone.localtime(submitted_at):%d.%m.%Y}"
+    return latest

@@ -7,12 +7,11 @@ problems as the reader sees them).
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import logging
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, cast
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,13 +25,13 @@ from trekkportal.accounts.models import Company, User
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.errors import safe_error
-from trekkportal.lib.identity import mask_nin
-from trekkportal.lib.nincrypt import NinSealer
+from trekkportal.lib.identity import mask_nins_in_text
 from trekkportal.lib.periods import Period
 
+from .bulk import insert_lines
 from .display import issue_message
 from .emails import schedule_submission_receipt
-from .models import DeductionLine, ParseIssue, Submission, SubmittedFile
+from .models import ColumnMapping, DeductionLine, ParseIssue, Submission, SubmittedFile
 from .storage import StoredFile, delete_files, write_file
 from .validation import check_files, check_period
 
@@ -58,6 +57,7 @@ def submit_list(
     acting_user: User,
     idempotency_key: uuid.UUID | None = None,
     request: HttpRequest | None = None,
+    is_correction: bool = False,
 ) -> Submission:
     """Store a submission: its files byte for byte, then its rows in one transaction.
 
@@ -66,7 +66,9 @@ def submit_list(
     Raises ValidationError for what the user must fix, SubmissionFailed when storing
     failed (nothing is kept; the user should try again).
     """
-    comment = (comment or "").strip()
+    # A comment is free text: an identity number typed into it is masked before it is
+    # stored, shown on the receipt or read by staff.
+    comment = mask_nins_in_text((comment or "").strip())
     if not files:
         if comment:
             raise ValidationError(
@@ -94,6 +96,7 @@ def submit_list(
                 comment=comment,
                 submitted_by=acting_user,
                 idempotency_key=idempotency_key,
+                is_correction=is_correction,
             )
             created = SubmittedFile.objects.bulk_create(
                 SubmittedFile(
@@ -116,9 +119,9 @@ def submit_list(
                 period=period.mmyy,
                 files=len(written),
                 bytes=sum(f.size for f in written),
+                **({"correction": True} if is_correction else {}),
             )
-            schedule_submission_receipt(submission, file_count=len(written))
-            _schedule_parsing(created)
+            _schedule_parsing(created)  # the receipt e-mail follows once they are read
     except IntegrityError as error:
         delete_files(written)
         existing = Submission.objects.filter(
@@ -175,10 +178,12 @@ def record_parse_result(
             row.rows = row.valid_rows = row.invalid_rows = row.total_amount = None
             row.parse_error = failure.message(row.original_name, _)[:500]
             row.format, row.columns = "", {}
+            row.preview, row.column_mapping = {}, None
         else:
             parsed = cast("ParsedList", parsed)
             lines, errors = parsed.lines, parsed.errors
             row.format, row.columns = parsed.format or "", dict(parsed.columns or {})
+            row.preview, row.column_mapping = _preview_and_mapping(row, parsed)
             if totals.rows == 0 and parsed.file_errors:  # read, but no table in it
                 row.state = SubmittedFile.State.FAILED
                 row.rows, row.valid_rows, row.invalid_rows = 0, 0, 0
@@ -202,9 +207,11 @@ def record_parse_result(
                 "parsed_at",
                 "format",
                 "columns",
+                "preview",
+                "column_mapping",
             ]
         )
-        _store_in_batches(DeductionLine, _line_rows(row, lines))
+        insert_lines(row.pk, lines)
         _store_in_batches(ParseIssue, (_issue_row(row, error) for error in errors))
         record(
             AuditAction.SUBMISSION_FILE_PARSED,
@@ -214,11 +221,159 @@ def record_parse_result(
             rows=row.rows,
             invalid=row.invalid_rows,
         )
-        # Once every file of the submission is finished, its periods are reconciled.
+        # Once every file of the submission is finished, its periods are reconciled and
+        # the receipt e-mail goes out.
         from trekkportal.reconciliation.services import file_read
 
         file_read(submitted_file=row)
+        _send_receipt_when_read(row.submission_id)
     return row
+
+
+def _send_receipt_when_read(submission_id: int) -> None:
+    """Queue the receipt e-mail when every file of the submission is read or found
+    unreadable, once (the submission row is locked: two workers finishing its last two
+    files at the same moment queue one receipt)."""
+    submission = (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("company", "submitted_by")
+        .get(pk=submission_id)
+    )
+    if submission.receipt_sent_at is not None:
+        return
+    states = list(submission.files.values_list("state", flat=True))
+    finished = (SubmittedFile.State.DONE, SubmittedFile.State.FAILED)
+    if not states or any(state not in finished for state in states):
+        return
+    schedule_submission_receipt(
+        submission,
+        file_count=len(states),
+        read_count=sum(1 for state in states if state == SubmittedFile.State.DONE),
+    )
+    submission.receipt_sent_at = timezone.now()
+    submission.save(update_fields=["receipt_sent_at"])
+
+
+# Problems with the whole file that the employer can solve by saying which column is which.
+MAPPABLE_CODES = ("missing_columns", "no_header")
+
+
+def _preview_and_mapping(row: SubmittedFile, parsed: Any) -> tuple[dict, ColumnMapping | None]:
+    """The first rows to choose columns from (when the parser could not tell them, or read
+    the file with columns chosen before), and the chosen columns it was read with."""
+    meta = parsed.meta or {}
+    mapping = None
+    if meta.get("mapping_shape"):
+        mapping = ColumnMapping.objects.filter(
+            company=row.submission.company, shape=meta["mapping_shape"]
+        ).first()
+    mappable = mapping is not None or any(e.code in MAPPABLE_CODES for e in parsed.file_errors)
+    preview = meta.get("preview") or {}
+    if not mappable or not preview.get("rows") or not meta.get("shape"):
+        return {}, mapping  # nothing under the headers: not a list to choose columns in
+    return {"shape": meta["shape"], **preview}, mapping
+
+
+# The fields an employer can point at a column, in the order the form asks for them.
+MAPPABLE_FIELDS = (
+    "nin",
+    "birth_date",
+    "name",
+    "amount",
+    "surname",
+    "first_name",
+    "union_amount",
+    "club_amount",
+    "base_amount",
+    "period",
+    "employee_no",
+    "member_no",
+)
+
+
+def mapping_problems(columns: dict[str, int], *, width: int) -> list[str]:
+    """Why the columns chosen cannot be used to read a list (empty when they can)."""
+    problems = []
+    if any(f not in MAPPABLE_FIELDS or not 0 <= i < width for f, i in columns.items()):
+        problems.append(_("Choose only columns the file has."))
+    used = [i for i in columns.values()]
+    if len(used) != len(set(used)):
+        problems.append(_("Each column can hold only one thing: choose a column only once."))
+    has_name = bool({"name", "surname", "first_name"} & columns.keys())
+    if "nin" not in columns and not ("birth_date" in columns and has_name):
+        problems.append(
+            _(
+                "Choose the column with the national identity number, or the columns with "
+                "the birth date and the name."
+            )
+        )
+    if not {"amount", "union_amount", "club_amount"} & columns.keys():
+        problems.append(_("Choose the column with the amount deducted."))
+    return problems
+
+
+def choose_columns(
+    *,
+    submitted_file: SubmittedFile,
+    columns: dict[str, int],
+    acting_user: Any,
+    request: HttpRequest | None = None,
+) -> ColumnMapping:
+    """The employer says which column is which for a file the portal could not read by its
+    headers: remembered for the company's lists of the same header shape, and the file is
+    read again with it. Audited. Raises ValidationError when the columns cannot be used."""
+    from .jobs import parse_submitted_file
+
+    with transaction.atomic():
+        row = (
+            SubmittedFile.objects.select_for_update()
+            .select_related("submission__company")
+            .get(pk=submitted_file.pk)
+        )
+        preview = row.preview or {}
+        if not preview.get("shape") or row.state not in (
+            SubmittedFile.State.DONE,
+            SubmittedFile.State.FAILED,
+        ):
+            raise ValidationError(_("The columns of this file cannot be chosen now."))
+        headers = [str(h) for h in preview.get("header", [])]
+        problems = mapping_problems(columns, width=len(headers))
+        if problems:
+            raise ValidationError(problems)
+        company = row.submission.company
+        mapping, _created = ColumnMapping.objects.update_or_create(
+            company=company,
+            shape=preview["shape"],
+            defaults={
+                "headers": headers,
+                "columns": dict(columns),
+                "chosen_by": acting_user,
+                "chosen_at": timezone.now(),
+            },
+        )
+        row.column_mapping = mapping
+        row.state = SubmittedFile.State.RECEIVED
+        row.save(update_fields=["column_mapping", "state"])
+        record(
+            AuditAction.SUBMISSION_COLUMNS_CHOSEN,
+            actor=acting_user,
+            company=company,
+            obj=row,
+            request=request,
+            columns=dict(columns),
+        )
+        parse_submitted_file.enqueue(submitted_file_id=row.pk)
+    return mapping
+
+
+def company_mappings(company: Any) -> dict[str, dict[str, int]]:
+    """The columns a company chose, by header shape (what the parser takes)."""
+    return {
+        shape: columns
+        for shape, columns in ColumnMapping.objects.filter(company=company).values_list(
+            "shape", "columns"
+        )
+    }
 
 
 STORE_BATCH_SIZE = 2000
@@ -231,53 +386,11 @@ def _store_in_batches(model: type[models.Model], objects: Iterable[models.Model]
         model._default_manager.bulk_create(batch, batch_size=STORE_BATCH_SIZE)
 
 
-def _line_rows(submitted_file: SubmittedFile, lines: Iterable[Line]) -> Iterator[DeductionLine]:
-    file_id = submitted_file.pk
-    periods: dict[str | None, dt.date | None] = {}
-    sealer = NinSealer()
-    for line in lines:
-        period = line.period
-        if period not in periods:
-            periods[period] = _period_date(period)
-        nin = line.nin or ""
-        yield DeductionLine(  # type: ignore[misc]  # positional, in LINE_FIELDS' order
-            None,
-            file_id,
-            line.row,
-            sealer.encrypt(nin) if nin else "",
-            sealer.hash(nin) if nin else "",
-            mask_nin(nin) if nin else "",
-            line.nin_restored,
-            line.nin_uncertain,
-            line.birth_date,
-            (line.name or "")[:200],
-            (line.employee_no or "")[:50],
-            (line.member_no or "")[:50],
-            line.base_amount,
-            line.amount,
-            line.union_amount,
-            line.club_amount,
-            periods[period],
-            line.ok,
-        )
-
-
-def _period_date(value: str | None) -> dt.date | None:
-    """The parser's "YYYY-MM" as the first day of the month."""
-    if not value:
-        return None
-    try:
-        year, month = value.split("-")[:2]
-        return dt.date(int(year), int(month), 1)
-    except ValueError:
-        return None
-
-
 def _issue_row(submitted_file: SubmittedFile, error: RowError) -> ParseIssue:
     return ParseIssue(
         submitted_file=submitted_file,
         row=error.row,
-        column=(error.column or "")[:255],
+        column=mask_nins_in_text(error.column or "")[:255],
         code=error.code[:40],
         message=issue_message(error)[:500],
     )

@@ -53,6 +53,8 @@ AUDIENCE = {
     "portal:utrukne": EMPLOYER,
     "submissions:innsending": EMPLOYER,
     "submissions:receipt": EMPLOYER,
+    "submissions:receipt_status": EMPLOYER,
+    "submissions:choose_columns": EMPLOYER,
     "submissions:innsendte": EMPLOYER,
     "submissions:list_template": EMPLOYER,
     "reconciliation:answer": EMPLOYER,

@@ -189,3 +189,32 @@ def test_a_user_who_prefers_english_gets_english_on_a_new_browser(client, employ
 
 def test_the_language_cannot_be_changed_by_get(client, db):
     assert client.get(reverse("set_language"), {"language": "en"}).status_code == 405
+
+
+def test_the_footer_gives_the_unions_contact_details_from_settings(client_a, settings):
+    settings.UNION_ADDRESS = "Hammersborg torg 3|0179 Oslo"
+    settings.UNION_PHONE = "+47 51 84 50 00"
+    settings.UNION_EMAIL = "post@forbundet.example"
+    html = client_a.get(reverse("submissions:innsending")).content.decode()
+    assert "Hammersborg torg 3<br>0179 Oslo" in html
+    assert '<a href="tel:+4751845000">+47 51 84 50 00</a>' in html
+    assert '<a href="mailto:post@forbundet.example">post@forbundet.example</a>' in html
+
+
+def test_the_receipt_marks_the_submission_tab(client_a, company_a, employer_a):
+    import datetime as dt
+
+    from trekkportal.lib.periods import Period
+    from trekkportal.submissions.services import submit_list
+    from trekkportal.submissions.tests.files import CSV, upload
+
+    submission = submit_list(
+        company=company_a,
+        period=Period.of(dt.date.today()),
+        files=[upload("liste.csv", CSV)],
+        comment="",
+        contact_email=employer_a.email,
+        acting_user=employer_a,
+    )
+    html = client_a.get(reverse("submissions:receipt", args=[submission.pk])).content.decode()
+    assert 'aria-current="page"' in html

@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 import os
 import re
+from collections.abc import Sequence
 from itertools import chain
 from typing import Any, BinaryIO
 
 from trekkportal.lib.filesafety import DEFAULT_LIMITS, FileKind, Limits, inspect_file, read_upload
-from trekkportal.lib.identity import InvalidNin, mask_nin, parse_nin
-from trekkportal.submissions.parsers.headers import HEADER_SEARCH_ROWS, field_for, find_header
+from trekkportal.lib.identity import InvalidNin, mask_nin, mask_nins_in_text, parse_nin
+from trekkportal.submissions.parsers.headers import (
+    HEADER_SEARCH_ROWS,
+    field_for,
+    find_header,
+    normalise_header,
+)
 from trekkportal.submissions.parsers.model import (
     AMOUNT,
     BASE_AMOUNT,
@@ -65,6 +72,11 @@ _TOTALS = re.compile(
     re.IGNORECASE,
 )
 _EMPTY = ("", None)
+# The most one member can have deducted in a month, and the largest monthly pay a base
+# amount can be (in øre). Anything above is a row problem: an identity number in an
+# amount column reads as 14 billion kroner.
+MAX_LINE_ORE = 100_000_00
+MAX_BASE_ORE = 10_000_000_00
 
 
 def parse(
@@ -75,8 +87,13 @@ def parse(
     today: dt.date | None = None,
     limits: Limits = DEFAULT_LIMITS,
     max_rows: int = MAX_ROWS,
+    mappings: Mappings | None = None,
 ) -> ParsedList:
     """Read and validate a deduction list.
+
+    ``mappings`` are columns an employer chose for header rows the parser could not read
+    (header shape -> field -> column index, see ``row_shape``): a header row of a known
+    shape is read with its mapping instead of the detected one.
 
     Raises ``UnsafeFile`` (refused by the file-safety checks) or ``ParseError`` (no table
     could be read); anything else it can say about the file is in ``ParsedList.errors``.
@@ -97,7 +114,7 @@ def parse(
         else:
             table = read_pdf(data, max_rows=max_rows)
         del data
-        return build(table, kind.value, today=today, max_rows=max_rows)
+        return build(table, kind.value, today=today, max_rows=max_rows, mappings=mappings)
     except TooManyRows as exc:
         return _file_error(kind, "too_many_rows", limit=exc.limit)
     finally:
@@ -125,15 +142,101 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def build(table: Table, fmt: str, *, today: dt.date, max_rows: int = MAX_ROWS) -> ParsedList:
+Mappings = dict[str, dict[str, int]]
+PREVIEW_ROWS = 5
+PREVIEW_COLUMNS = 30
+PREVIEW_CELL_CHARS = 40
+
+
+def row_shape(row: Sequence[Any]) -> str:
+    """A fingerprint of a header row: its normalised cells, trailing blanks dropped. Lists
+    exported by the same payroll system have the same shape month after month."""
+    cells = [normalise_header(_text(cell)) for cell in row]
+    while cells and not cells[-1]:
+        cells.pop()
+    return hashlib.sha256("\x1f".join(cells).encode()).hexdigest()[:32]
+
+
+def preview(head: Sequence[Sequence[Any]], header_index: int) -> dict[str, Any]:
+    """The header row and the first rows after it, as text with identity numbers masked:
+    what the employer sees to say which column is which."""
+
+    def cells(row: Sequence[Any]) -> list[str]:
+        return [mask_nins_in_text(_text(c))[:PREVIEW_CELL_CHARS] for c in row[:PREVIEW_COLUMNS]]
+
+    header = cells(head[header_index])
+    while header and not header[-1]:
+        header.pop()
+    rows = []
+    for row in head[header_index + 1 :]:
+        if len(rows) == PREVIEW_ROWS:
+            break
+        values = cells(row)[: len(header)]
+        if any(values):
+            rows.append(values + [""] * (len(header) - len(values)))
+    return {"header": header, "rows": rows}
+
+
+def _first_filled_row(head: Sequence[Sequence[Any]]) -> int | None:
+    """The first row with two or more cells filled in: the header, if the file has one."""
+    for index, row in enumerate(head):
+        if sum(1 for c in row if _text(c)) >= 2:
+            return index
+    return None
+
+
+def _known_mapping(head: Sequence[Sequence[Any]], mappings: Mappings | None):
+    """(header index, mapping, shape) for the first row of a shape an employer mapped."""
+    if not mappings:
+        return None
+    for index, row in enumerate(head[:HEADER_SEARCH_ROWS]):
+        shape = row_shape(row)
+        chosen = mappings.get(shape)
+        if chosen:
+            mapping = {
+                f: int(i)
+                for f, i in chosen.items()
+                if f in FIELDS and isinstance(i, int) and 0 <= i < len(row)
+            }
+            if mapping:
+                return index, mapping, shape
+    return None
+
+
+def build(
+    table: Table,
+    fmt: str,
+    *,
+    today: dt.date,
+    max_rows: int = MAX_ROWS,
+    mappings: Mappings | None = None,
+) -> ParsedList:
     """Validate the rows of a read table (the pure core, shared by every format)."""
     head = table.head
-    found = find_header(head)
-    if found is None:
-        return _file_error(fmt, "no_header", rows=HEADER_SEARCH_ROWS)
-    header_index, mapping = found
+    known = _known_mapping(head, mappings)
+    if known is not None:
+        header_index, mapping, shape = known
+        chosen_shape: str | None = shape
+    else:
+        chosen_shape = None
+        found = find_header(head)
+        if found is None:
+            result = _file_error(fmt, "no_header", rows=HEADER_SEARCH_ROWS)
+            first = _first_filled_row(head)
+            if first is not None:
+                result.meta = {
+                    **table.meta,
+                    "header_row": table.first_row + first,
+                    "shape": row_shape(head[first]),
+                    "preview": preview(head, first),
+                }
+            return result
+        header_index, mapping = found
     header = head[header_index]
-    columns = {f: _text(header[i]) for f, i in sorted(mapping.items(), key=lambda x: x[1])}
+    columns = {
+        f: mask_nins_in_text(_text(header[i])) or f"#{i + 1}"
+        for f, i in sorted(mapping.items(), key=lambda x: x[1])
+    }
     missing = []
     has_name = NAME in mapping or SURNAME in mapping or FIRST_NAME in mapping
     if NIN not in mapping and BIRTH_DATE not in mapping:
@@ -143,8 +246,14 @@ def build(table: Table, fmt: str, *, today: dt.date, max_rows: int = MAX_ROWS) -
     if AMOUNT not in mapping and UNION_AMOUNT not in mapping and CLUB_AMOUNT not in mapping:
         missing.append(AMOUNT)
     meta = {**table.meta, "header_row": table.first_row + header_index}
+    if chosen_shape is not None:
+        # Read with the employer's columns: they may want to choose again.
+        meta["mapping_shape"] = meta["shape"] = chosen_shape
+        meta["preview"] = preview(head, header_index)
     if missing:
         result = _file_error(fmt, "missing_columns", fields=missing)
+        meta["shape"] = row_shape(header)
+        meta["preview"] = preview(head, header_index)
         result.columns, result.meta = columns, meta
         return result
 
@@ -332,7 +441,13 @@ def build(table: Table, fmt: str, *, today: dt.date, max_rows: int = MAX_ROWS) -
             ore = (union_ore or 0) + (club_ore or 0)
         if ore is not None:
             listed_ore += ore
-            if ore <= 0:
+            if ore > MAX_LINE_ORE:
+                # No payroll deducts this from one member in a month: an identity number
+                # in the amount column reads as billions. Not quoted (it may be one).
+                ok = False
+                column = c_amt or columns.get(UNION_AMOUNT) or columns.get(CLUB_AMOUNT)
+                append_error(RowError(row_no, column, "amount_too_large", {}))
+            elif ore <= 0:
                 ok = False
                 column = c_amt or columns.get(UNION_AMOUNT) or columns.get(CLUB_AMOUNT)
                 if ore == 0:
@@ -354,6 +469,10 @@ def build(table: Table, fmt: str, *, today: dt.date, max_rows: int = MAX_ROWS) -
                     ok = False
                     append_error(RowError(row_no, columns[BASE_AMOUNT], "amount_invalid",
                                           {"value": _text(cell)[:20]}))  # fmt: skip
+            if base_ore is not None and base_ore > MAX_BASE_ORE:
+                ok = False
+                append_error(RowError(row_no, columns[BASE_AMOUNT], "base_too_large", {}))
+                base_ore = None
 
         # Period
         period = None

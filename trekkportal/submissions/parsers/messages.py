@@ -2,7 +2,8 @@
 
 Row errors take ``%(...)s`` params from ``RowError.params``; failures also get ``%(name)s``
 (the sanitised file name). No message ever contains a full identity number: params carry
-``mask_nin`` output only.
+``mask_nin`` output only, and ``render`` masks anything else shaped like one that a quoted
+cell brings in (``lib.identity.mask_nins_in_text``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from trekkportal.lib.filesafety import REFUSAL_MESSAGES, gettext_noop
+from trekkportal.lib.identity import mask_nins_in_text
 
 ERROR_MESSAGES: dict[str, str] = {
     # Rows
@@ -32,6 +34,12 @@ ERROR_MESSAGES: dict[str, str] = {
     "amount_missing": gettext_noop("The amount is missing."),
     "amount_invalid": gettext_noop("The amount %(value)s is not a number."),
     "amount_zero": gettext_noop("The amount is zero."),
+    "amount_too_large": gettext_noop(
+        "The amount is larger than anyone pays in dues for a month. Is this the right column?"
+    ),
+    "base_too_large": gettext_noop(
+        "The base amount is larger than anyone's pay for a month. Is this the right column?"
+    ),
     "amount_negative": gettext_noop("The amount %(value)s is negative."),
     "split_mismatch": gettext_noop(
         "The union and club amounts do not add up to the amount %(value)s."
@@ -116,6 +124,9 @@ def render(code: str, params: dict[str, Any], translate: Callable[[str], str] | 
         values["columns"] = ", ".join(translate(FIELD_LABELS.get(c, c)) for c in params["fields"])
     values.setdefault("name", "")
     try:
-        return template % values
+        text = template % values
     except (KeyError, ValueError, TypeError):
-        return template
+        text = template
+    # A quoted cell may hold an identity number in any column (a fødselsnummer in the date
+    # column, an amount "14 037 523 586,00"): whatever is shaped like one is masked.
+    return mask_nins_in_text(text)

@@ -13,6 +13,7 @@ from django.db import DatabaseError
 from django.urls import reverse
 
 from trekkportal.audit.models import AuditEvent
+from trekkportal.jobs.worker import run_pending
 from trekkportal.mail.models import OutboxMessage
 from trekkportal.submissions.models import Submission, SubmittedFile
 
@@ -121,6 +122,7 @@ def test_the_receipt_shows_period_files_and_time(client_a):
 
 def test_it_queues_one_receipt_to_the_contact_address_without_member_data(client_a):
     post(client_a, [upload("oktober.csv", CSV)], contact_email="kontakt@alfa.example")
+    run_pending()  # the receipt follows once the file is read
     message = OutboxMessage.objects.get()
     assert message.template_name == "submission_receipt"
     assert message.to == "kontakt@alfa.example"
@@ -331,6 +333,7 @@ def test_a_double_post_gives_one_submission_and_one_receipt(client_a, settings):
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
     assert Submission.objects.count() == 1
+    run_pending()
     assert OutboxMessage.objects.count() == 1
     assert AuditEvent.objects.filter(action="submission.created").count() == 1
     assert len(stored_files(settings)) == 1
@@ -463,4 +466,24 @@ def test_the_slower_of_two_simultaneous_posts_returns_the_first_submission(
     )
     assert Submission.objects.get() == submission
     assert len(stored_files(settings)) == 1  # the slower request's file was removed
+    run_pending()
     assert OutboxMessage.objects.count() == 1
+
+
+def test_a_form_error_says_which_files_to_add_again(client_a):
+    response = post(
+        client_a, [upload("oktober.csv", CSV), upload("tillegg.xlsx", xlsx())], period=""
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "legg dem til på nytt før du sender" in html
+    assert "oktober.csv, tillegg.xlsx" in html
+    assert not Submission.objects.exists()
+
+
+def test_the_form_gives_its_script_the_limits_to_check_before_uploading(client_a, settings):
+    html = client_a.get(URL).content.decode()
+    assert f'data-max-file-bytes="{settings.SUBMISSION_MAX_FILE_SIZE}"' in html
+    assert f'data-max-total-bytes="{settings.SUBMISSION_MAX_TOTAL_SIZE}"' in html
+    assert f'data-max-files="{settings.SUBMISSION_MAX_FILES}"' in html
+    assert 'data-accept=".xlsx,.xls,.ods,.csv,.txt' in html

@@ -61,7 +61,10 @@ def test_it_lists_the_last_years_submissions_newest_first(client_a, company_a):
     assert '<th scope="col">Innsendt</th>' in html
     assert '<th scope="col">Periode</th>' in html
     assert html.index("14.10.2026") < html.index("08.09.2026")
-    assert "<td>1026</td>" in html and "<td>0526</td>" in html
+    assert (
+        '<td data-label="Periode">1026</td>' in html
+        and '<td data-label="Periode">0526</td>' in html
+    )
     assert "okt-del1.xlsx" in html and "okt-del2.csv" in html and "To filer" in html
     assert "19.11.2025" not in html  # more than a year ago
 
@@ -70,7 +73,7 @@ def test_it_shows_each_submission_of_a_period(client_a, company_a):
     make_submission(company_a, submitted=at(2026, 10, 14), period=dt.date(2026, 10, 1))
     make_submission(company_a, submitted=at(2026, 10, 16), period=dt.date(2026, 10, 1))
     html = client_a.get(URL).content.decode()
-    assert html.count("<td>1026</td>") == 2
+    assert html.count('<td data-label="Periode">1026</td>') == 2
 
 
 def test_it_never_offers_a_download_to_employers(client_a, company_a):
@@ -95,7 +98,7 @@ def test_it_shows_only_the_active_companys_submissions(client_a, company_a, comp
     )
     html = client_a.get(URL).content.decode()
     assert "beta.xlsx" not in html and "gamma.xlsx" not in html
-    assert "<td>1026</td>" in html
+    assert '<td data-label="Periode">1026</td>' in html
 
 
 def test_it_shows_an_empty_state(client_a):

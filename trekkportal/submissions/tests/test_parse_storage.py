@@ -8,13 +8,14 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from tests.fixtures import submit_one_csv
 from trekkportal.lib.identity import make_valid_nin, mask_nin
 from trekkportal.lib.nincrypt import decrypt_nin, nin_hash
 from trekkportal.lib.periods import Period
-from trekkportal.submissions import services
+from trekkportal.submissions.bulk import BATCH, LINE_COLUMNS
 from trekkportal.submissions.models import LINE_FIELDS, DeductionLine, ParseIssue, SubmittedFile
 from trekkportal.submissions.parsers import Line, ParsedList, RowError, Totals, parse
 from trekkportal.submissions.services import record_parse_result, submit_list
@@ -123,9 +124,30 @@ def test_a_line_keeps_every_value_the_parser_read(employer_a, company_a):
     assert stored.period == dt.date(2026, 10, 1)
 
 
-def test_lines_are_built_in_the_models_field_order():
+def test_lines_are_written_in_the_models_columns():
     fields = tuple(field.attname for field in DeductionLine._meta.concrete_fields)
-    assert fields == LINE_FIELDS
+    assert fields == LINE_FIELDS == ("id", *LINE_COLUMNS)
+
+
+def test_the_fast_write_stores_what_bulk_create_would(employer_a, company_a):
+    from trekkportal.submissions import bulk
+
+    file = submit_one_csv(company_a, employer_a)
+    parsed = parsed_with(40, errors=3)
+    parsed.lines.append(Line(row=99, nin=None, name="14037523586 Uten", amount_ore=None, ok=False))
+    fields = [f for f in LINE_COLUMNS if f not in ("nin_encrypted",)]  # a fresh nonce each time
+
+    with transaction.atomic():
+        bulk.insert_lines(file.pk, parsed.lines)
+    fast = list(DeductionLine.objects.filter(submitted_file=file).order_by("row").values(*fields))
+    DeductionLine.objects.filter(submitted_file=file).delete()
+    with transaction.atomic():
+        bulk._bulk_create(bulk.line_values(file.pk, parsed.lines))
+    orm = list(DeductionLine.objects.filter(submitted_file=file).order_by("row").values(*fields))
+
+    assert fast == orm
+    assert len(fast) == 41
+    assert fast[-1]["name"] == "140375***** Uten"
 
 
 def test_a_line_without_a_valid_identity_number_is_stored_with_a_blank_one(employer_a, company_a):
@@ -172,21 +194,23 @@ class Crash(Exception):
 
 
 def crash_on_second_batch():
-    original = DeductionLine.objects.bulk_create
-    calls = []
+    """The database fails after the first batch of lines was written."""
+    from trekkportal.submissions import bulk
 
-    def bulk_create(objs, *args, **kwargs):
-        calls.append(len(objs))
-        if len(calls) == 2:
-            raise Crash("the database went away")
-        return original(objs, *args, **kwargs)
+    original = bulk.line_values
 
-    return mock.patch.object(DeductionLine.objects, "bulk_create", side_effect=bulk_create)
+    def line_values(file_id, lines):
+        for count, values in enumerate(original(file_id, lines)):
+            if count == bulk.BATCH + 1:
+                raise Crash("the database went away")
+            yield values
+
+    return mock.patch.object(bulk, "line_values", side_effect=line_values)
 
 
 def test_a_crash_mid_store_stores_nothing_and_leaves_the_state_as_it_was(employer_a, company_a):
     file = submit_one_csv(company_a, employer_a)
-    lines = services.STORE_BATCH_SIZE + 10  # two batches
+    lines = BATCH + 10  # two batches
 
     with crash_on_second_batch(), pytest.raises(Crash):
         record_parse_result(submitted_file=file, parsed=parsed_with(lines, errors=1))
@@ -203,7 +227,7 @@ def test_a_crash_while_recording_again_keeps_the_earlier_result(employer_a, comp
     record_parse_result(submitted_file=file, parsed=parsed_with(20, errors=2))
 
     with crash_on_second_batch(), pytest.raises(Crash):
-        record_parse_result(submitted_file=file, parsed=parsed_with(services.STORE_BATCH_SIZE * 2))
+        record_parse_result(submitted_file=file, parsed=parsed_with(BATCH * 2))
 
     file.refresh_from_db()
     assert (file.state, file.rows, file.invalid_rows) == ("done", 20, 2)
@@ -246,8 +270,8 @@ def test_the_receipt_lists_the_first_ten_problems(client_a, employer_a, company_
 
     assert "Feil i liste.csv" in html
     assert html.count("er negativt.") == 10
-    assert '<td class="num">11</td>' in html  # rows 2..11
-    assert '<td class="num">12</td>' not in html
+    assert '<td class="num" data-label="Rad">11</td>' in html  # rows 2..11
+    assert '<td class="num" data-label="Rad">12</td>' not in html
     assert "De første 10 feilene vi fant" in html
 
 
@@ -279,7 +303,7 @@ def test_the_receipt_offers_a_refresh_while_the_file_is_being_read(client_a, emp
     html = client_a.get(receipt_url(file)).content.decode()
 
     assert "Leses inn" in html
-    assert f'<a href="{receipt_url(file)}">Oppdater</a>' in html
+    assert f'<a href="{receipt_url(file)}" data-refresh>Oppdater</a>' in html
 
 
 def test_the_receipt_uses_a_fixed_number_of_queries(
@@ -309,3 +333,29 @@ def test_the_form_links_to_the_list_template(client_a):
 
     assert f'<a href="{reverse("submissions:list_template")}" download>Last ned mal</a>' in html
     assert reverse("submissions:list_template") == "/mal/trekkliste.xlsx"
+
+
+def test_the_stores_birth_date_look_up_agrees_with_parse_nin():
+    """``submissions.bulk`` reads birth dates by a key of the digits they depend on."""
+    import random
+
+    from trekkportal.lib.identity import NinKind, make_2032_nin, make_valid_nin, parse_nin
+    from trekkportal.submissions.bulk import _birth_date
+
+    rng = random.Random(13)
+    numbers = []
+    for _ in range(3000):
+        birth = dt.date(1855, 1, 1) + dt.timedelta(days=rng.randrange(0, 185 * 365))
+        kind = rng.choice(list(NinKind))
+        number = make_valid_nin(birth, rng.randrange(0, 1000), kind=kind)
+        if number:
+            numbers.append(number)
+        numbers.append(make_2032_nin(f"{rng.randrange(10**8, 10**9)}"))
+    cache = {}
+    for number in numbers:
+        try:
+            expected = parse_nin(number).birth_date
+        except ValueError:
+            expected = None
+        assert _birth_date(number, cache) == expected, number
+    assert len(cache) < len(numbers)

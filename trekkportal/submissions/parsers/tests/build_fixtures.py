@@ -209,7 +209,65 @@ def xls_sample() -> bytes | None:
     return buf.getvalue()
 
 
+# Header shapes seen in real exports: words around the field's name, abbreviations,
+# several columns that could be the amount.
+
+
+def xlsx_words_around() -> bytes:
+    """ "Ansatt nr", "Navn ansatt", "Pers.nr.", "Grunnlag trekk", "Trekk IE"."""
+    rows = [
+        ("Ansatt nr", "Navn ansatt", "Pers.nr.", "Grunnlag trekk", "Trekk IE"),
+        (7, "Åse Ørn", ASE, 45000, Decimal("612.50")),
+        (8, "Kari Nordmann", KARI, 40000, Decimal("540.00")),
+    ]
+    return write_xlsx([("Ark1", rows)], header_rows=0)
+
+
+def csv_abbreviated() -> bytes:
+    """ "Fødselsnummer/D-nr", "Fagf.kontingent", and a tax column that is not ours."""
+    return (
+        "Fødselsnummer/D-nr;Navn;Skattetrekk;Fagf.kontingent\r\n"
+        f"{ASE};Åse Ørn;12 000,00;612,50\r\n"
+        f"{DNR};Dag Dnummer;9 000,00;450,00\r\n"
+    ).encode("cp1252")
+
+
+def csv_member_nok() -> bytes:
+    """No identity number: "Medlem nr", "Etternavn, fornavn", "Kontingent medlem (NOK)"
+    beside the gross pay."""
+    return (
+        'Medlem nr;"Etternavn, fornavn";Fødselsdato;Bruttolønn;Kontingent medlem (NOK)\n'
+        '501;"Ørn, Åse";17.05.1980;45 000;612,50\n'
+        '502;"Ås, Per";03.01.1975;41 000;560,00\n'
+    ).encode()
+
+
+def xlsx_sum_and_split() -> bytes:
+    """ "Sum trukket kontingent" with the union's and the club's share in their own
+    columns."""
+    rows = [
+        ("Fødselsnr", "Navn", "Trekk forbund", "Klubb kontingent", "Sum trukket kontingent"),
+        (ASE, "Åse Ørn", Decimal("550.00"), Decimal("62.50"), Decimal("612.50")),
+        (KARI, "Kari Nordmann", Decimal("500.00"), Decimal("40.00"), Decimal("540.00")),
+    ]
+    return write_xlsx([("Ark1", rows)], header_rows=0)
+
+
+def csv_english_export() -> bytes:
+    """An English payroll export: "Employee ID", "Employee name", "Gross pay"."""
+    return (
+        "Employee ID,Employee name,National ID number,Gross pay,Union dues deducted (NOK)\n"
+        f"E-1,Åse Ørn,{ASE},45000.00,612.50\n"
+        f"E-2,Kari Nordmann,{KARI},40000.00,540.00\n"
+    ).encode()
+
+
 SAMPLES = {
+    "words-around.xlsx": xlsx_words_around,
+    "abbreviated.csv": csv_abbreviated,
+    "member-nok.csv": csv_member_nok,
+    "sum-and-split.xlsx": xlsx_sum_and_split,
+    "english-export.csv": csv_english_export,
     "payroll.xlsx": xlsx_payroll,
     "quirks.xlsx": xlsx_quirks,
     "sample.ods": ods_sample,

@@ -33,6 +33,16 @@ CASES = [
     ("ruled.pdf", "pdf", ["nin", "name", "amount"], 2, 2, 0, "712.50"),
     ("openpyxl-payroll.xlsx", "xlsx", ["employee_no", "name", "nin", "birth_date", "amount",
                                        "base_amount"], 4, 4, 0, "2559.00"),
+    # header shapes: words around the field's name, abbreviations, competing amounts
+    ("words-around.xlsx", "xlsx", ["employee_no", "name", "nin", "base_amount", "amount"],
+     2, 2, 0, "1152.50"),
+    ("abbreviated.csv", "csv", ["nin", "name", "amount"], 2, 2, 0, "1062.50"),
+    ("member-nok.csv", "csv", ["member_no", "name", "birth_date", "base_amount", "amount"],
+     2, 2, 0, "1172.50"),
+    ("sum-and-split.xlsx", "xlsx", ["nin", "name", "union_amount", "club_amount", "amount"],
+     2, 2, 0, "1152.50"),
+    ("english-export.csv", "csv", ["employee_no", "name", "nin", "base_amount", "amount"],
+     2, 2, 0, "1152.50"),
 ]  # fmt: skip
 
 

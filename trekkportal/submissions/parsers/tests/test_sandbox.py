@@ -4,8 +4,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
 from trekkportal.submissions.parsers import ParseFailure, parse, parse_safely
-from trekkportal.submissions.parsers.sandbox import decode, encode
+from trekkportal.submissions.parsers.sandbox import decode, dumps, encode
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TODAY = dt.date(2026, 11, 27)
@@ -20,8 +22,8 @@ def test_it_gives_the_same_result_as_parsing_in_process():
 
 def test_the_wire_format_is_json_not_pickle():
     result = parse(FIXTURES / "quirks.xlsx", "quirks.xlsx", today=TODAY)
-    wire = json.dumps(encode(result))
-    assert decode(json.loads(wire)) == result
+    wire = dumps(result)
+    assert decode(json.loads(wire)) == result  # plain JSON: the standard library reads it
     assert decode(encode(ParseFailure("memory"))) == ParseFailure("memory")
 
 
@@ -73,3 +75,27 @@ def test_the_child_gets_no_secrets_from_the_environment(monkeypatch):
     assert result.totals.valid == 3
     assert "SECRET_KEY" not in seen
     assert "DATABASE_URL" not in seen
+
+
+def test_text_columns_travel_joined_unless_a_value_holds_the_separator():
+    from trekkportal.submissions.parsers import Line, ParsedList, Totals
+    from trekkportal.submissions.parsers.sandbox import _SEP
+
+    lines = [
+        Line(row=2, nin="17058012327", name="Åse Ørn", period="2026-10"),
+        Line(row=3, nin="08029012343", name=f"Kari {_SEP} Nordmann", period="2026-10"),
+    ]
+    result = ParsedList("csv", {}, lines, [], Totals(rows=2, valid=2))
+    wire = encode(result)
+    nin, name, period = wire["lines"][1], wire["lines"][4], wire["lines"][11]
+    assert nin == {"joined": f"17058012327{_SEP}08029012343"}
+    assert name == ("Åse Ørn", f"Kari {_SEP} Nordmann")  # as an array: it cannot be split
+    assert period == {"same": "2026-10"}
+    assert decode(json.loads(dumps(result))) == result
+
+
+def test_a_child_whose_columns_do_not_add_up_is_refused():
+    wire = json.loads(dumps(parse(FIXTURES / "quirks.xlsx", "quirks.xlsx", today=TODAY)))
+    wire["lines"][0] = wire["lines"][0][:-1]
+    with pytest.raises(ValueError):
+        decode(wire)
