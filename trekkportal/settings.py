@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "trekkportal.members",
     "trekkportal.reconciliation",
     "trekkportal.letters",
+    "trekkportal.backoffice",
 ]
 
 MIDDLEWARE = [

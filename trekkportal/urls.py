@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("trekkportal.submissions.urls")),
     path("", include("trekkportal.reconciliation.urls")),
     path("", include("trekkportal.letters.urls")),
+    path("kontor/", include("trekkportal.backoffice.urls")),
 ]
 
 handler400 = "trekkportal.portal.errors.bad_request"

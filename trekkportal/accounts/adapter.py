@@ -12,6 +12,7 @@ from allauth.core.internal.cryptokit import generate_user_code
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest
+from django.urls import reverse
 
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
@@ -49,6 +50,13 @@ class AccountAdapter(DefaultAccountAdapter):
             code=context["code"],
             purpose=getattr(request, "code_purpose", "password_reset"),
         )
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """Union staff land on the back office (a ``next`` address still wins: allauth asks
+        here only when there is none, and keeps it through the second factor)."""
+        if request.user.is_authenticated and request.user.is_staff:
+            return reverse("backoffice:overview")
+        return super().get_login_redirect_url(request)
 
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
         attempted = str(credentials.get("email", ""))[:254]

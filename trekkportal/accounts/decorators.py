@@ -72,6 +72,9 @@ def company_required(view: View) -> View:
         if not nda_accepted(request):
             return redirect_to_nda(request)
         request.company = get_active_company(request)
+        if request.company is None and request.user.is_staff:
+            # Union staff work in the back office; they never see "no company".
+            return redirect("backoffice:overview")
         if request.company is None:
             record(AuditAction.ACCESS_REFUSED, request=request, reason="no_company")
             return render(request, "portal/no_company.html", status=403)

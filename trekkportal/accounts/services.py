@@ -249,3 +249,30 @@ def publish_nda(*, text: str, acting_user: User | None = None) -> NdaVersion:
     version = NdaVersion.objects.create(version=(latest or 0) + 1, text=text.strip())
     record(AuditAction.NDA_PUBLISHED, actor=acting_user, obj=version, version=version.version)
     return version
+
+
+# Invitations ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invite_user(*, user: User, company: Company, acting_user: User | None = None) -> bool:
+    """E-mail a registered user how to activate their account (the link to the activation
+    page; never a code, which is bound to the browser that asks for it). False, and nothing
+    sent, when the user has already activated or is deactivated."""
+    from trekkportal.mail import emails
+
+    if user.has_usable_password() or not user.is_active:
+        return False
+    emails.account_invitation(company=company, to=[user])
+    record(AuditAction.USER_INVITED, actor=acting_user, company=company, obj=user)
+    return True
+
+
+@transaction.atomic
+def add_user_and_invite(
+    *, email: str, name: str = "", company: Company, acting_user: User | None = None
+) -> User:
+    """Register an employer user for ``company`` and send the activation invitation."""
+    user = add_user(email=email, name=name, companies=[company], acting_user=acting_user)
+    invite_user(user=user, company=company, acting_user=acting_user)
+    return user

@@ -37,6 +37,7 @@ class AuditAction(models.TextChoices):
     USER_ADDED = "user.added", _("User added")
     USER_CHANGED = "user.changed", _("User changed")
     USER_DEACTIVATED = "user.deactivated", _("User deactivated")
+    USER_INVITED = "user.invited", _("Activation invitation sent")
     # The non-disclosure agreement
     NDA_ACCEPTED = "nda.accepted", _("Non-disclosure agreement accepted")
     NDA_PUBLISHED = "nda.published", _("Non-disclosure agreement published")
@@ -63,6 +64,7 @@ class AuditAction(models.TextChoices):
     # Reconciliation and utrukne
     RECONCILIATION_RUN = "reconciliation.run", _("Period reconciled")
     MISSING_DEDUCTION_ANSWERED = "missing_deduction.answered", _("Missing deduction answered")
+    MISSING_DEDUCTION_HANDLED = "missing_deduction.handled", _("Answer followed up by staff")
     # Letters from the union, and retention
     LETTER_PUBLISHED = "letter.published", _("Letters published")
     LETTER_BATCH_CREATED = "letter.batch_created", _("Letter batch written")
@@ -77,3 +79,5 @@ class AuditAction(models.TextChoices):
     # Operations: backups
     BACKUP_CREATED = "backup.created", _("Backup made")
     BACKUP_RESTORED = "backup.restored", _("Backup restored")
+    # The back office
+    BACKOFFICE_EXPORTED = "backoffice.exported", _("Back-office list exported")

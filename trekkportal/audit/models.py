@@ -35,7 +35,11 @@ class AuditEvent(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["company", "-created_at"])]
+        indexes = [
+            models.Index(fields=["company", "-created_at"]),
+            # The back office's audit log pages through every event, newest first.
+            models.Index(fields=["-created_at", "-id"], name="audit_newest_first"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.actor_label}"

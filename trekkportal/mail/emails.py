@@ -153,4 +153,18 @@ def missing_list_reminder(
     )
 
 
-ALL_EMAILS = (submission_receipt, new_letter, new_missing_deductions, missing_list_reminder)
+def account_invitation(*, company: Any, to: Iterable[Recipient]) -> list[OutboxMessage]:
+    """Union staff registered you for <company>: activate your account with a one-time code
+    at the activation page. No code in it (codes are bound to the browser that asks)."""
+    return _send(
+        "account_invitation", company=company, to=to, context={"url": _portal_url("activate")}
+    )
+
+
+ALL_EMAILS = (
+    submission_receipt,
+    new_letter,
+    new_missing_deductions,
+    missing_list_reminder,
+    account_invitation,
+)

@@ -39,15 +39,22 @@ def overdue_period(today: dt.date) -> Period:
     return period
 
 
-def companies_missing_a_list(period: Period, deadline: dt.date):
-    """Active companies (existing at the deadline) with no submission for ``period`` and no
-    reminder for it yet."""
+def companies_without_a_list(period: Period, deadline: dt.date):
+    """Active companies (existing at the deadline) with no submission for ``period``,
+    reminded or not: the back office's "Missing lists" shows these."""
     from trekkportal.accounts.models import Company
 
     submission = apps.get_model("submissions", "Submission")
+    return Company.objects.filter(is_active=True, created_at__date__lte=deadline).exclude(
+        Exists(submission.objects.filter(company=OuterRef("pk"), period=period.first_day))
+    )
+
+
+def companies_missing_a_list(period: Period, deadline: dt.date):
+    """Active companies (existing at the deadline) with no submission for ``period`` and no
+    reminder for it yet."""
     return (
-        Company.objects.filter(is_active=True, created_at__date__lte=deadline)
-        .exclude(Exists(submission.objects.filter(company=OuterRef("pk"), period=period.first_day)))
+        companies_without_a_list(period, deadline)
         .exclude(Exists(Reminder.objects.filter(company=OuterRef("pk"), period=period.iso)))
         .order_by("pk")
     )
@@ -60,29 +67,52 @@ def send_missing_list_reminders(*, today: dt.date) -> list[Reminder]:
     deadline = period.deadline(settings.SUBMISSION_DEADLINE_DAY)
     sent = []
     for company in companies_missing_a_list(period, deadline):
-        recipients = emails.company_recipients(company)
-        if not recipients:
-            continue  # nobody to write to; picked up once the company has a user
-        try:
-            with transaction.atomic():
-                reminder = Reminder.objects.create(
-                    company=company, period=period.iso, deadline=deadline
-                )
-                messages = emails.missing_list_reminder(
-                    company=company, period=period, deadline=deadline, to=recipients
-                )
-                reminder.recipients = len(messages)
-                reminder.save(update_fields=["recipients"])
-                record(
-                    AuditAction.MAIL_REMINDER_SENT,
-                    company=company,
-                    obj=reminder,
-                    period=period.iso,
-                    recipients=len(messages),
-                )
-        except IntegrityError:
-            continue  # another worker reminded this company a moment ago
-        sent.append(reminder)
+        reminder = remind_company(company=company, period=period)
+        if reminder is not None:
+            sent.append(reminder)
     if sent:
         logger.info("reminded %s companies of the missing list for %s", len(sent), period.iso)
     return sent
+
+
+def remind_company(
+    *,
+    company,
+    period: Period,
+    acting_user=None,
+    request=None,
+) -> Reminder | None:
+    """Remind one company that its list for ``period`` is missing: the scheduled run and the
+    back office's "send a reminder now" both come here. Once per company and period (the
+    unique constraint decides, also between workers); None when the list has arrived, the
+    company was already reminded, or it has no user to write to."""
+    submission = apps.get_model("submissions", "Submission")
+    if submission.objects.filter(company=company, period=period.first_day).exists():
+        return None
+    recipients = emails.company_recipients(company)
+    if not recipients:
+        return None  # nobody to write to; picked up once the company has a user
+    deadline = period.deadline(settings.SUBMISSION_DEADLINE_DAY)
+    try:
+        with transaction.atomic():
+            reminder = Reminder.objects.create(
+                company=company, period=period.iso, deadline=deadline
+            )
+            messages = emails.missing_list_reminder(
+                company=company, period=period, deadline=deadline, to=recipients
+            )
+            reminder.recipients = len(messages)
+            reminder.save(update_fields=["recipients"])
+            record(
+                AuditAction.MAIL_REMINDER_SENT,
+                actor=acting_user,
+                company=company,
+                obj=reminder,
+                request=request,
+                period=period.iso,
+                recipients=len(messages),
+                by_hand=acting_user is not None,
+            )
+    except IntegrityError:
+        return None  # reminded a moment ago (by another worker or by hand)
+    return reminder

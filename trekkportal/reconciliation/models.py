@@ -127,6 +127,17 @@ class MissingDeduction(models.Model):
         _("resolution"), max_length=12, choices=Resolution.choices, blank=True
     )
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    # Union staff followed the answer up (the back office's "mark handled"); reconciling
+    # again leaves it alone.
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
 
     class Meta:
         ordering = ["period", "member__name", "pk"]

@@ -366,3 +366,31 @@ def period_totals() -> Iterator[dict]:
             "missing_answered": by_state.get(_STATE.ANSWERED, 0),
             "missing_resolved": by_state.get(_STATE.RESOLVED, 0),
         }
+
+
+def answers_for_staff(
+    *, status: str = "", handled: bool | None = None
+) -> QuerySet[MissingDeduction]:
+    """The companies' answers to utrukne, newest first, for the back office's feed: by
+    answer (``Status``) and whether staff have followed it up."""
+    queryset = (
+        MissingDeduction.objects.exclude(status="")
+        .select_related("company", "member", "answered_by")
+        .order_by("-answered_at", "-pk")
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    if handled is not None:
+        queryset = queryset.filter(handled_at__isnull=not handled)
+    return queryset
+
+
+def company_findings(company, *, kind: str = LineFinding.Kind.UNMATCHED) -> QuerySet[LineFinding]:
+    """A company's lines that matched no expected member (or, with ``kind``, whose amount
+    was flagged), newest period first, each with its line, file and the member it points
+    to (the same identity number at another company, say)."""
+    return (
+        LineFinding.objects.filter(reconciliation__company=company, kind=kind)
+        .select_related("reconciliation", "line__submitted_file", "member")
+        .order_by("-reconciliation__period", "pk")
+    )

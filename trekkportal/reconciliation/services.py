@@ -525,3 +525,27 @@ def answer_missing_deduction(
             status=status,
         )
     return row
+
+
+def mark_answer_handled(
+    *, missing_deduction: MissingDeduction, acting_user: User, request: HttpRequest | None = None
+) -> bool:
+    """Union staff have followed an answer up (an "Ansatt" answer needs a word with the
+    company). False, and nothing changed, when it is not answered or already handled."""
+    with transaction.atomic():
+        updated = (
+            MissingDeduction.objects.filter(pk=missing_deduction.pk, handled_at__isnull=True)
+            .exclude(status="")
+            .update(handled_at=timezone.now(), handled_by=acting_user)
+        )
+        if updated:
+            record(
+                AuditAction.MISSING_DEDUCTION_HANDLED,
+                actor=acting_user,
+                company=missing_deduction.company,
+                obj=missing_deduction,
+                request=request,
+                period=missing_deduction.period_value.iso,
+                status=missing_deduction.status,
+            )
+    return bool(updated)

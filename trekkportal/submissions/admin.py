@@ -11,7 +11,7 @@ import csv
 from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -28,18 +28,9 @@ from trekkportal.portal.admin import ReadOnlyAdminMixin
 
 from .models import LINE_FIELDS, ColumnMapping, DeductionLine, ParseIssue, Submission, SubmittedFile
 from .selectors import get_submitted_file_for_staff
-from .storage import download_file
+from .storage import download_response
 
 LINES_PER_PAGE = 100
-
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "xls": "application/vnd.ms-excel",
-    "ods": "application/vnd.oasis.opendocument.spreadsheet",
-    "csv": "text/csv",
-    "txt": "text/plain",
-    "pdf": "application/pdf",
-}
 
 
 class SubmittedFileInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -218,16 +209,9 @@ class SubmittedFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def download_view(self, request, pk: int):
         submitted_file = get_submitted_file_for_staff(request, pk)
-        handle = download_file(
+        return download_response(
             submitted_file=submitted_file, acting_user=request.user, request=request
         )
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=submitted_file.original_name,
-            content_type=CONTENT_TYPES.get(submitted_file.kind, "application/octet-stream"),
-        )
-        return response
 
     def lines_view(self, request, pk: int):
         """The stored lines of a file, 100 a page, each with its problems; identity numbers

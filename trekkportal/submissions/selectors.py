@@ -87,15 +87,20 @@ def with_first_issues(submission: Submission, *, limit: int = RECEIPT_ISSUES) ->
     """Attach ``first_issues`` (at most ``limit`` problems, file-level ones first) to each of
     the submission's files, in one query whatever their number. Messages hold masked
     identity numbers only, so the employer may see them."""
+    attach_first_issues(list(submission.files.all()), limit=limit)
+    return submission
+
+
+def attach_first_issues(files: list[SubmittedFile], *, limit: int = RECEIPT_ISSUES) -> None:
+    """``first_issues`` on each of ``files`` (of any number of submissions), one query."""
     prefetch_related_objects(
-        list(submission.files.all()),
+        files,
         Prefetch(
             "issues",
             queryset=ParseIssue.objects.order_by(F("row").asc(nulls_first=True), "pk")[:limit],
             to_attr="first_issues",
         ),
     )
-    return submission
 
 
 def earlier_submissions_by_period(company, *, today: dt.date | None = None) -> dict[str, str]:

@@ -29,7 +29,13 @@ SERVER_SIDE = {"union_name", "union_contact_email", "site_url"}
 EMAIL_TEMPLATES = sorted(
     {p.name.split(".")[0] for p in (Path(settings.BASE_DIR) / "templates" / "emails").iterdir()}
 )
-OUR_EMAILS = ["submission_receipt", "new_letter", "new_missing_deductions", "missing_list_reminder"]
+OUR_EMAILS = [
+    "submission_receipt",
+    "new_letter",
+    "new_missing_deductions",
+    "missing_list_reminder",
+    "account_invitation",
+]
 
 
 def variables_used(template_name: str) -> set[str]:

@@ -42,13 +42,22 @@ def test_a_user_with_one_company_sees_its_name_without_a_switcher(client_b, comp
     assert 'id="company-switch"' not in html
 
 
-def test_a_user_without_companies_is_told_to_contact_the_union(client, staff):
-    from tests.fixtures import log_in_client  # force_login plus the accepted NDA (issue "Accounts")
+def test_a_user_without_companies_is_told_to_contact_the_union(client, db):
+    from tests.fixtures import log_in_client, make_user  # force_login plus the accepted NDA
 
-    log_in_client(client, staff)
+    log_in_client(client, make_user("ingen@bedrift.example"))
     response = client.get(reverse("submissions:innsending"))
     assert response.status_code == 403
     assert "Ta kontakt med Industri Energi for å få riktig tilgang" in response.content.decode()
+
+
+def test_union_staff_without_companies_go_to_the_back_office_instead(client, staff):
+    from tests.fixtures import log_in_client
+
+    log_in_client(client, staff)
+    response = client.get(reverse("submissions:innsending"))
+    assert response.status_code == 302
+    assert response.url == reverse("backoffice:overview")
 
 
 def test_switching_company_changes_the_active_company_and_is_audited(
