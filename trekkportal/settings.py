@@ -16,8 +16,18 @@ from urllib.parse import urlsplit
 import environ
 from django.utils.translation import gettext_lazy as _
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("TREKKPORTAL_VAR_DIR", BASE_DIR / "var"))
+# templates/, static/ and locale/: in a checkout the repository's; installed from a wheel
+# (`pip install`), the copy the build put inside the package (setup.py).
+_PACKAGE_DIR = Path(__file__).resolve().parent
+INSTALLED_AS_PACKAGE = (_PACKAGE_DIR / "_resources").is_dir()
+BASE_DIR = _PACKAGE_DIR / "_resources" if INSTALLED_AS_PACKAGE else _PACKAGE_DIR.parent
+# Data (SQLite, files, collected static): var/ in the checkout; for an installed package,
+# var/ in the working directory unless TREKKPORTAL_VAR_DIR says where.
+VAR_DIR = Path(
+    os.environ.get(
+        "TREKKPORTAL_VAR_DIR", (Path.cwd() if INSTALLED_AS_PACKAGE else BASE_DIR) / "var"
+    )
+)
 
 env = environ.Env()
 
@@ -86,6 +96,7 @@ MIDDLEWARE = [
     "trekkportal.accounts.middleware.SessionTimeoutMiddleware",
     "trekkportal.accounts.middleware.NdaRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "trekkportal.portal.middleware.PortalNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "trekkportal.urls"
@@ -154,6 +165,10 @@ else:
 
 # Sessions live in the database (never signed cookies: one-time codes live there) --------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+if _cache_url:
+    # With a shared cache (Redis) sessions are read from it and still written to the
+    # database, so a Redis restart logs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute timeout, enforced by accounts middleware too
@@ -217,6 +232,11 @@ CODE_EMAIL_IN_BACKGROUND = env.bool("CODE_EMAIL_IN_BACKGROUND", default=True)
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", _("Norwegian Bokmål")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language choice is a cookie like the others: not readable by scripts, not sent
+# cross-site, and only over HTTPS when the portal is served over HTTPS.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SITE_IS_HTTPS
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True
 USE_TZ = True
@@ -239,20 +259,34 @@ STORAGES = {
         )
     },
 }
-if env.str("S3_BUCKET", default=""):
-    # S3-compatible object storage (django-storages[s3] must be installed).
-    STORAGES["default"] = {
+
+
+def s3_storage(*, bucket: str, endpoint_url=None, access_key=None, secret_key=None, region=None):
+    """S3-compatible object storage for the files (django-storages): private objects,
+    signed URLs only, never overwriting an existing name."""
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": env.str("S3_BUCKET"),
-            "endpoint_url": env.str("S3_ENDPOINT_URL", default=None),
-            "access_key": env.str("S3_ACCESS_KEY_ID", default=None),
-            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default=None),
-            "region_name": env.str("S3_REGION", default=None),
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url,
+            "access_key": access_key,
+            "secret_key": secret_key,
+            "region_name": region,
             "default_acl": "private",
             "querystring_auth": True,
+            "file_overwrite": False,
         },
     }
+
+
+if env.str("S3_BUCKET", default=""):
+    STORAGES["default"] = s3_storage(
+        bucket=env.str("S3_BUCKET"),
+        endpoint_url=env.str("S3_ENDPOINT_URL", default=None),
+        access_key=env.str("S3_ACCESS_KEY_ID", default=None),
+        secret_key=env.str("S3_SECRET_ACCESS_KEY", default=None),
+        region=env.str("S3_REGION", default=None),
+    )
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -285,8 +319,14 @@ if SITE_IS_HTTPS:
     CSRF_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+# Load balancers probe /healthz over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Proxies in front that each append the client's address to X-Forwarded-For (1 behind the
+# nginx of deploy/, which sets it). Rate limits per IP and the audit trail use that entry;
+# with 0 (no proxy) they use the connecting address and ignore the header.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Logging: UTC timestamps, one line per event (newlines escaped by the formatter) -----------
 LOGGING = {
@@ -317,6 +357,8 @@ JOBS_BACKOFF_MAX_SECONDS = env.float("JOBS_BACKOFF_MAX_SECONDS", default=3600)
 WORKER_SHUTDOWN_GRACE = env.int("WORKER_SHUTDOWN_GRACE", default=20)  # then the job is released
 JOBS_TIMEOUT_SECONDS = env.int("JOBS_TIMEOUT_SECONDS", default=900)  # per job unless @job(timeout=)
 JOB_SCHEDULE = env.dict("JOB_SCHEDULE", default={})  # e.g. "reminders=07:00,prune_jobs=03:30"
+# /healthz fails when the oldest due job has waited longer than this (no worker running).
+HEALTH_MAX_QUEUE_LAG_SECONDS = env.int("HEALTH_MAX_QUEUE_LAG_SECONDS", default=300)
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=10)  # ~3 h of retries, then "failed"
 
 # Submissions (issue "Innsending"): accepted files and size limits, in bytes.

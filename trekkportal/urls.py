@@ -2,9 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from trekkportal.accounts.admin_security import secure_admin
+from trekkportal.portal.errors import request_too_large
 from trekkportal.portal.i18n import set_language
+from trekkportal.portal.views import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),  # load balancers (no data, no version)
+    path("for-stor/", request_too_large, name="request_too_large"),  # nginx's 413 page
     # login, logout, activation, forgotten password, NDA, staff TOTP (issue "Accounts")
     path("", include("trekkportal.accounts.urls")),
     path("sprak/", set_language, name="set_language"),

@@ -79,7 +79,10 @@
       var email = form.querySelector('[name="contact_email"]');
       if (period && !period.value) found.push(text.periodText);
       if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.value.trim())) found.push(text.emailText);
-      if (!chosen.length) found.push(text.noFilesText);
+      var comment = form.querySelector('[name="comment"]');
+      if (!chosen.length) {
+        found.push(comment && comment.value.trim() ? text.commentText : text.noFilesText);
+      }
       if (chosen.length > Number(text.maxFiles)) {
         found.push(text.tooManyText.replace("__COUNT__", text.maxFiles));
       }

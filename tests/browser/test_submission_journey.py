@@ -89,7 +89,8 @@ def test_errors_are_announced_and_the_form_still_works(page, employer_a, company
     page.get_by_role("button", name="Send inn").click()
     alert = page.get_by_role("alert").first
     alert.wait_for()
-    assert "Listen ble ikke sendt" in alert.inner_text()
+    # Said before anything is uploaded (the server says the same without JavaScript).
+    assert "Ingenting er sendt ennå" in alert.inner_text()
     assert "Merknaden hører til" in page.locator("main").inner_text()
     assert_accessible(page)
     assert not Submission.objects.exists()

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
+from trekkportal.lib.redirects import local_path
 from trekkportal.mail.rendering import render_one_time_code
 
 from .models import User
@@ -32,6 +33,10 @@ CODE_EMAIL_TEMPLATE = "account/email/password_reset_code"
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False  # only users the union registered exist
+
+    def is_safe_url(self, url: str | None) -> bool:
+        # Every allauth `next` (login, logout, re-authentication) obeys the portal's rule.
+        return local_path(url) is not None
 
     def generate_password_reset_code(self) -> str:
         return generate_user_code(**CODE_FORMAT)

@@ -17,16 +17,15 @@ from allauth.decorators import rate_limit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
+from trekkportal.lib.redirects import safe_next_url
 
 from .adapter import CODE_FORMAT, render_code_email
 from .decorators import open_before_nda
@@ -50,13 +49,6 @@ class LoginView(AllauthLoginView):
 
 
 login = open_before_nda(LoginView.as_view())
-
-
-def _safe_next(request, fallback: str) -> str:
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        return next_url
-    return reverse(fallback)
 
 
 @open_before_nda
@@ -141,13 +133,13 @@ def confirm_code(request, purpose: str):
 @require_http_methods(["GET", "POST"])
 def nda(request):
     version = current_nda_version()
-    next_url = _safe_next(request, "portal:home")
+    next_url = safe_next_url(request, "portal:home")
     if nda_accepted(request):
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)
     form = NdaForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         accept_nda(request=request, version=version)
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)
     # No company switcher or tabs before the NDA: nothing of the portal shows yet.
     context = {"form": form, "version": version, "next": next_url}
     return render(
@@ -165,13 +157,13 @@ def admin_login(request, extra_context=None):
     from .decorators import staff_mfa_done
 
     if not request.user.is_authenticated:
-        return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
+        return redirect_to_login(safe_next_url(request, "admin:index"))
     if not request.user.is_staff:
         record(AuditAction.ACCESS_REFUSED, request=request, area="admin")
         raise Http404
     if not staff_mfa_done(request):
         return redirect("staff_second_factor")
-    return redirect(_safe_next(request, "admin:index"))
+    return HttpResponseRedirect(safe_next_url(request, "admin:index"))
 
 
 @never_cache
@@ -185,6 +177,6 @@ def staff_second_factor(request):
     if not request.user.is_staff:
         raise Http404
     if staff_mfa_done(request):
-        return redirect(_safe_next(request, "backoffice:overview"))
+        return redirect(safe_next_url(request, "backoffice:overview"))
     has_totp = is_mfa_enabled(request.user)
     return render(request, "accounts/staff_second_factor.html", {"has_totp": has_totp})

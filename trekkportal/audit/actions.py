@@ -78,3 +78,6 @@ class AuditAction(models.TextChoices):
     JOBS_RETRIED = "jobs.retried", _("Jobs retried")
     # The back office
     BACKOFFICE_EXPORTED = "backoffice.exported", _("Back-office list exported")
+    # Operations: backups
+    BACKUP_CREATED = "backup.created", _("Backup made")
+    BACKUP_RESTORED = "backup.restored", _("Backup restored")

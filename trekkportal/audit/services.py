@@ -21,9 +21,19 @@ FORBIDDEN_KEYS = frozenset({"password", "code", "otp", "token", "nin", "fodselsn
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The connecting address. X-Forwarded-For is not trusted (it is trivially forged)."""
+    """The client's address: the connecting one, or behind TRUSTED_PROXY_COUNT proxies the
+    entry they added to X-Forwarded-For (what a client sends itself is never believed).
+    The same rule as allauth's rate limits (ALLAUTH_TRUSTED_PROXY_COUNT)."""
     if request is None:
         return None
+    from django.conf import settings
+
+    proxies = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies > 0 and forwarded:
+        entries = [entry.strip() for entry in forwarded.split(",")]
+        if len(entries) >= proxies and entries[-proxies]:
+            return entries[-proxies][:45]
     return request.META.get("REMOTE_ADDR") or None
 
 

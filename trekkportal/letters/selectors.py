@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
+from trekkportal.accounts.decorators import CompanyRequest
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.periods import months_before
@@ -35,7 +36,7 @@ def company_letters(company, *, now: dt.datetime | None = None) -> QuerySet[Lett
     )
 
 
-def get_letter_for_user(request: HttpRequest, pk: int) -> Letter:
+def get_letter_for_user(request: CompanyRequest, pk: int) -> Letter:
     """The active company's visible letter, or 404 (another company's letter, a draft or an
     expired one alike; logged)."""
     letter = company_letters(request.company).filter(pk=pk).first()

@@ -16,7 +16,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, BinaryIO, cast
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from trekkportal.accounts.decorators import CompanyRequest
 from trekkportal.accounts.models import Company, CompanyAccess, User
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
@@ -56,7 +57,7 @@ def check_letter_pdf(*, name: str, data: bytes | IO[bytes]) -> bytes:
     forms, embedded files, encryption), and it must open as a PDF with at least one page.
     """
     limits = filesafety.Limits(max_bytes=MAX_LETTER_BYTES)
-    raw = filesafety.read_upload(data, max_bytes=MAX_LETTER_BYTES)
+    raw = filesafety.read_upload(cast("bytes | BinaryIO", data), max_bytes=MAX_LETTER_BYTES)
     try:
         if filesafety.inspect_file(name, raw, limits=limits) is not filesafety.FileKind.PDF:
             raise filesafety.UnsafeFile(
@@ -353,7 +354,7 @@ def discard_batch(
 # --- downloads ---------------------------------------------------------------------------
 
 
-def download_letter(*, letter: Letter, acting_user: User, request: HttpRequest) -> Any:
+def download_letter(*, letter: Letter, acting_user: User, request: CompanyRequest) -> Any:
     """Open a letter for a user of its company: the first download turns "Tidligere
     nedlastet?" to "Ja" for the whole company. Audited."""
     handle = default_storage.open(letter.storage_name, "rb")
@@ -365,7 +366,7 @@ def download_letter(*, letter: Letter, acting_user: User, request: HttpRequest) 
         record(
             AuditAction.LETTER_DOWNLOADED,
             actor=acting_user,
-            company=request.company,
+            company=letter.company,
             obj=letter,
             request=request,
         )

@@ -31,7 +31,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 import olefile
 
@@ -224,7 +224,7 @@ _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 def read_upload(
-    data_or_path: bytes | bytearray | memoryview | str | os.PathLike | BinaryIO,
+    data_or_path: bytes | bytearray | memoryview | str | os.PathLike | BinaryIO | IO[bytes],
     *,
     max_bytes: int | None = None,
 ) -> bytes:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from trekkportal.accounts.decorators import open_before_nda
+from trekkportal.lib.redirects import safe_next_url
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
@@ -36,6 +37,9 @@ def set_language(request):
     """Django's set_language, and the choice becomes a logged-in user's preferred language
     (which their e-mails use)."""
     response = django_set_language(request)
+    if response.status_code in (301, 302):
+        # Django would follow a non-local `next` or the Referer; the portal follows its own rule.
+        response["Location"] = safe_next_url(request, "portal:home")
     code = request.POST.get("language")
     user = request.user
     if code in SUPPORTED and user.is_authenticated and user.language != code:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 
+from django.http import Http404
+
 
 def content_security_policy(nonce: str) -> str:
     return "; ".join(
@@ -41,3 +43,23 @@ class SecurityHeadersMiddleware:
             # Pages with personal data are never kept by shared or browser caches.
             response.setdefault("Cache-Control", "no-store")
         return response
+
+
+class PortalNotFoundMiddleware:
+    """A view that refuses an object (another company's submission, a letter that is gone)
+    raises Http404: the answer is the portal's own 404 page even with DEBUG on, where Django
+    would show its technical page listing every URL of the site. Unknown URLs keep Django's
+    handling (the portal's page with DEBUG off)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Http404):
+            from .errors import page_not_found
+
+            return page_not_found(request, exception)
+        return None

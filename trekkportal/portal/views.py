@@ -4,13 +4,17 @@ pages are their apps' views: "Brev" is ``letters.views``, "Utrukne" is
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from trekkportal.accounts.decorators import company_required
+from trekkportal.accounts.decorators import company_required, open_before_nda
 from trekkportal.accounts.services import switch_company
+from trekkportal.lib.redirects import safe_next_url
+
+from .health import run_checks
 
 
 @require_GET
@@ -27,7 +31,19 @@ def switch(request):
         messages.error(request, _("You do not have access to that company."))
     else:
         messages.success(request, _("You are now working for %(name)s.") % {"name": company.name})
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = "portal:home"
-    return redirect(next_url)
+    return HttpResponseRedirect(safe_next_url(request, "portal:home"))
+
+
+@open_before_nda
+@never_cache
+@require_GET
+def healthz(request):
+    """For load balancers: 200 when this process can serve, 503 when not. Only the names of
+    the checks and ok/fail: no data, no version, no reasons (the `status` command has them)."""
+    checks = run_checks()
+    healthy = all(check.ok for check in checks)
+    body = {
+        "status": "ok" if healthy else "fail",
+        "checks": {check.name: "ok" if check.ok else "fail" for check in checks},
+    }
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -43,7 +43,7 @@ def get_submission_for_user(request: CompanyRequest, pk: int) -> Submission:
     return submission
 
 
-def get_submitted_file_for_user(request: HttpRequest, pk: int, file_pk: int) -> SubmittedFile:
+def get_submitted_file_for_user(request: CompanyRequest, pk: int, file_pk: int) -> SubmittedFile:
     """A file of the active company's submission ``pk``, or 404 (logged) for any other."""
     submitted_file = (
         SubmittedFile.objects.filter(

@@ -36,6 +36,8 @@ AUDIENCE = {
     "account_signup": ANYONE,
     "account_reset_password": ANYONE,
     "set_language": ANYONE,
+    "healthz": ANYONE,  # load balancers
+    "request_too_large": ANYONE,  # nginx's page for a body over its limit
     "nda": BEFORE_NDA,
     "staff_second_factor": LOGGED_IN,  # staff only: 404 for anyone else
     "account_change_password": LOGGED_IN,

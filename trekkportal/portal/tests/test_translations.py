@@ -40,3 +40,22 @@ def test_placeholders_survive_translation():
             for text in translations:
                 assert sorted(set(pattern.findall(text))) <= wanted, entry.msgid
                 assert pattern.findall(text) or not wanted, entry.msgid
+
+
+def test_the_committed_compiled_catalogue_matches_the_po_file():
+    """The .mo ships in the package (a `pip install` has no compile step): it must hold
+    exactly the .po's translations. After editing the .po, run `python3 dev.py messages`
+    and commit the .mo too."""
+    for path in _catalogues():
+        mo_path = path.with_suffix(".mo")
+        assert mo_path.exists(), f"{mo_path} is missing: run python3 dev.py messages"
+        wanted = {
+            (e.msgctxt, e.msgid): (e.msgstr_plural and dict(e.msgstr_plural)) or e.msgstr
+            for e in polib.pofile(str(path)).translated_entries()
+        }
+        compiled = {
+            (e.msgctxt, e.msgid): (e.msgstr_plural and dict(e.msgstr_plural)) or e.msgstr
+            for e in polib.mofile(str(mo_path))
+            if e.msgid  # the header entry
+        }
+        assert compiled == wanted, f"{mo_path} is out of date: run python3 dev.py messages"

@@ -167,7 +167,7 @@ def preview(head: Sequence[Sequence[Any]], header_index: int) -> dict[str, Any]:
     header = cells(head[header_index])
     while header and not header[-1]:
         header.pop()
-    rows = []
+    rows: list[list[Any]] = []
     for row in head[header_index + 1 :]:
         if len(rows) == PREVIEW_ROWS:
             break
@@ -357,13 +357,13 @@ def build(
         else:
             name = ""
         if not name and (i_sur >= 0 or i_first >= 0):
-            first = row[i_first] if i_first >= 0 else ""
-            if type(first) is not str:
-                first = _text(first)
+            given = row[i_first] if i_first >= 0 else ""
+            if type(given) is not str:
+                given = _text(given)
             sur = row[i_sur] if i_sur >= 0 else ""
             if type(sur) is not str:
                 sur = _text(sur)
-            name = f"{first.strip()} {sur.strip()}".strip()
+            name = f"{given.strip()} {sur.strip()}".strip()
 
         # Birth date (a column of its own, in lists without identity numbers)
         birth = None
