@@ -177,6 +177,6 @@ def staff_second_factor(request):
     if not request.user.is_staff:
         raise Http404
     if staff_mfa_done(request):
-        return HttpResponseRedirect(safe_next_url(request, "backoffice:overview"))
+        return redirect(safe_next_url(request, "backoffice:overview"))
     has_totp = is_mfa_enabled(request.user)
     return render(request, "accounts/staff_second_factor.html", {"has_totp": has_totp})

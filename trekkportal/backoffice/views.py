@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -37,6 +37,7 @@ from trekkportal.letters.services import (
 )
 from trekkportal.letters.views import pdf_attachment
 from trekkportal.lib.periods import Period
+from trekkportal.lib.redirects import safe_next_url
 from trekkportal.mail.models import Reminder
 from trekkportal.mail.reminders import overdue_period, remind_company
 from trekkportal.members.imports import import_members
@@ -609,10 +610,7 @@ def answer_handled(request, pk: int):
         messages.success(request, _("The answer is marked as followed up."))
     else:
         messages.info(request, _("The answer was already followed up, or is not answered."))
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = _url("backoffice:answers")
-    return redirect(next_url)
+    return redirect(safe_next_url(request, "backoffice:answers"))
 
 
 # Letters -----------------------------------------------------------------------------------
