@@ -12,6 +12,7 @@ from django.urls import reverse
 
 import trekkportal.settings as production_settings
 from tests.fixtures import PASSWORD
+from trekkportal.accounts.hashers import Argon2idPasswordHasher
 from trekkportal.accounts.services import add_user
 from trekkportal.audit.models import AuditEvent
 
@@ -232,11 +233,27 @@ def test_unknown_user_and_wrong_password_look_the_same(employer_a):
 # B7 ------------------------------------------------------------------------------------
 def test_passwords_are_stored_with_argon2id_or_strong_pbkdf2():
     hashers = production_settings.PASSWORD_HASHERS
-    assert hashers[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
-    encoded = Argon2PasswordHasher().encode("a-long-test-passphrase", "saltsaltsalt")
-    assert encoded.startswith("argon2$argon2id$")
+    assert hashers[0] == "trekkportal.accounts.hashers.Argon2idPasswordHasher"
+    encoded = Argon2idPasswordHasher().encode("a-long-test-passphrase", "saltsaltsalt")
+    # OWASP's minimum for Argon2id: 19 MiB of memory, 2 iterations, 1 lane.
+    assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert Argon2idPasswordHasher.memory_cost >= 19 * 1024
+    assert Argon2idPasswordHasher.time_cost >= 2
     assert "django.contrib.auth.hashers.PBKDF2PasswordHasher" in hashers
     assert PBKDF2PasswordHasher.iterations >= 600_000
+
+
+def test_a_hash_with_djangos_own_argon2_parameters_still_logs_in_and_is_upgraded(
+    client, employer_a, settings
+):
+    settings.PASSWORD_HASHERS = production_settings.PASSWORD_HASHERS
+    employer_a.password = Argon2PasswordHasher().encode(PASSWORD, "saltsaltsaltsalt")
+    employer_a.save(update_fields=["password"])
+    assert "m=102400" in employer_a.password
+    response = log_in(client, employer_a.email, PASSWORD)
+    assert response.status_code == 302
+    employer_a.refresh_from_db()
+    assert employer_a.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
 
 
 def test_staff_required_lets_only_staff_with_a_second_factor_through(rf, client, employer_a, staff):
