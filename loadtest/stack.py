@@ -144,6 +144,29 @@ class Stack:
         wait_for_port(port, process=process)
         return process
 
+    def nginx(self, port: int, upstream: int) -> subprocess.Popen:
+        """nginx on ``port`` in front of gunicorn on ``upstream``, with the locations, the
+        body limit and the proxy headers of ``deploy/nginx/`` (only TLS and the plain-HTTP
+        redirect are left out). The simulated people's addresses come from locust's
+        X-Forwarded-For (realip from 127.0.0.1), as a real client's address would."""
+        if port not in PORTS or not port_free(port):
+            raise SystemExit(
+                f"port {port} is not free or not one of {PORTS.start}-{PORTS.stop - 1}"
+            )
+        prefix = self.root / "nginx"
+        for temp in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (prefix / temp).mkdir(parents=True, exist_ok=True)
+        (prefix / "nginx.conf").write_text(
+            nginx_config(port=port, upstream=upstream, prefix=prefix, logs=self.root / "logs")
+        )
+        process = self._start(
+            f"nginx-{port}",
+            ["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", "stderr"],
+            self.env,
+        )
+        wait_for_port(port, process=process)
+        return process
+
     def worker(self, name: str, **env: str) -> subprocess.Popen:
         return self._start(
             f"worker-{name}", [PYTHON, str(ROOT / "manage.py"), "run_worker"], {**self.env, **env}
@@ -210,6 +233,49 @@ class Stack:
         import hashlib
 
         return hashlib.sha256((self.root / "media" / storage_name).read_bytes()).hexdigest()
+
+
+DEPLOY_SITE = ROOT / "deploy" / "nginx" / "trekkportal.conf"
+DEPLOY_PROXY = ROOT / "deploy" / "nginx" / "trekkportal-proxy.conf"
+
+
+def nginx_config(*, port: int, upstream: int, prefix: Path, logs: Path) -> str:
+    """A whole nginx.conf for a loopback instance: the HTTPS server of the deploy site
+    from ``client_max_body_size`` to its end (limits, the 413 page, the locations), served
+    over plain HTTP on ``port``."""
+    site = DEPLOY_SITE.read_text()
+    body = site[site.index("client_max_body_size") : site.rindex("}")]
+    body = body.replace("/etc/nginx/trekkportal-proxy.conf", str(DEPLOY_PROXY))
+    user = "" if os.geteuid() != 0 else "user root;"  # root's workers must reach the temp dirs
+    temps = "\n".join(
+        f"    {kind}_temp_path {prefix / name};"
+        for kind, name in (
+            ("client_body", "body"), ("proxy", "proxy"), ("fastcgi", "fastcgi"),
+            ("uwsgi", "uwsgi"), ("scgi", "scgi"),
+        )
+    )  # fmt: skip
+    return f"""{user}
+worker_processes auto;
+pid {prefix / "nginx.pid"};
+error_log {logs / "nginx-error.log"} warn;
+daemon off;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+{temps}
+    upstream trekkportal {{
+        server {HOST}:{upstream} fail_timeout=0;
+        keepalive 16;
+        keepalive_timeout 60s;
+    }}
+    server {{
+        listen {HOST}:{port};
+        set_real_ip_from 127.0.0.1;
+        real_ip_header X-Forwarded-For;
+        {body}
+    }}
+}}
+"""
 
 
 def read_jsonl(path: Path) -> list[dict]:
