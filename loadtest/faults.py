@@ -11,9 +11,11 @@ through a switchable TCP relay on 8118, which is how "the object store fails"); 
 local SMTP sink on 8119 (stopped and started again for "SMTP down"). Each scenario prints
 PASS or FAIL with what it checked; exit status 1 if any failed.
 
-"PostgreSQL restarted" cuts every connection of the scratch database with
-pg_terminate_backend (what a restart does to the application): the PostgreSQL server of
-this machine is shared and is not restarted here.
+"PostgreSQL restarted" really restarts the database server during traffic: the stack runs
+on a PostgreSQL server of its own (initdb into var/loadtest/faults/postgres, port 8108,
+as the postgres user), never the machine's shared one. With --shared-postgres (or no
+PostgreSQL server binaries) the stack uses --database-url and the scenario cuts every
+connection of the scratch database instead (pg_terminate_backend).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -36,10 +39,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import PASSWORD, employer_email
-from stack import Stack, wait_for_port
+from stack import ROOT, PrivatePostgres, Stack, wait_for_port
 
 WEB = 8116
 S3_PORT, S3_RELAY, SMTP_PORT = 8117, 8118, 8119
+POSTGRES_PORT = 8108
 BUCKET = "trekk-faults"
 PERIOD = f"{dt.date.today():%Y-%m}"
 
@@ -251,9 +255,9 @@ def scenario_upload(stack: Stack, check: Check) -> None:
     check.that(count == 1, f"exactly one submission stored for that form ({count})")
 
 
-def scenario_database(stack: Stack, check: Check) -> None:
-    """Every database connection cut during traffic: requests in that moment get an error
-    page or succeed, the next ones succeed, every accepted submission is whole."""
+def scenario_database(stack: Stack, check: Check, postgres: PrivatePostgres | None) -> None:
+    """PostgreSQL restarted during traffic: requests in that moment get an error page or
+    succeed, the next ones succeed, every accepted submission is whole."""
     employers = [Employer(n) for n in range(1, 4)]
     results: list[tuple[int, str, str]] = []
     stop = threading.Event()
@@ -286,11 +290,16 @@ def scenario_database(stack: Stack, check: Check) -> None:
         t.start()
     time.sleep(3)
     for _ in range(3):
-        killed = stack.psql(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            f"WHERE datname = '{stack.db_name}' AND pid <> pg_backend_pid()"
-        )
-        print(f"    cut {killed} database connections", flush=True)
+        if postgres is not None:
+            started = time.monotonic()
+            postgres.pg_ctl("restart")  # fast shutdown: every session ends, then it starts
+            print(f"    PostgreSQL restarted ({time.monotonic() - started:.1f} s)", flush=True)
+        else:
+            killed = stack.psql(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                f"WHERE datname = '{stack.db_name}' AND pid <> pg_backend_pid()"
+            )
+            print(f"    cut {killed} database connections", flush=True)
         time.sleep(2)
     time.sleep(4)
     stop.set()
@@ -504,6 +513,11 @@ def main() -> int:
     parser.add_argument(
         "--redis-url", default=os.environ.get("LOADTEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     )
+    parser.add_argument(
+        "--shared-postgres",
+        action="store_true",
+        help="use --database-url's server (the database fault then cuts connections only)",
+    )
     args = parser.parse_args()
     unknown = set(args.scenarios) - set(SCENARIOS)
     if unknown:
@@ -529,6 +543,16 @@ def main() -> int:
     relay = Relay(S3_RELAY, S3_PORT)
     sink = SmtpSink()
     sink.start()
+    postgres = None
+    if not args.shared_postgres:
+        try:
+            postgres = PrivatePostgres(ROOT / "var" / "loadtest" / "postgres", POSTGRES_PORT)
+            postgres.start()
+            args.database_url = postgres.url
+            print(f"A PostgreSQL server of its own on {POSTGRES_PORT}", flush=True)
+        except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+            print(f"No PostgreSQL server of its own ({exc}); cutting connections instead")
+            postgres = None
     stack = Stack(
         "faults", database_url=args.database_url, redis_url=args.redis_url,
         SITE_URL=f"http://127.0.0.1:{WEB}", EMAIL_URL=f"smtp://127.0.0.1:{SMTP_PORT}",
@@ -566,6 +590,8 @@ def main() -> int:
                     function(stack, check, relay)
                 elif name == "smtp":
                     function(stack, check, sink)
+                elif name == "database":
+                    function(stack, check, postgres)
                 else:
                     function(stack, check)
             except Exception:
@@ -577,6 +603,8 @@ def main() -> int:
                 failed.append(name)
     finally:
         stack.drop()
+        if postgres is not None:
+            postgres.stop()
         sink.stop()
         moto.stop()
     print(

@@ -6,6 +6,7 @@ live under var/loadtest/<name>/.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -276,6 +277,53 @@ http {{
     }}
 }}
 """
+
+
+class PrivatePostgres:
+    """A PostgreSQL server of its own on a loopback port (initdb into a scratch folder), so
+    a fault test can really restart it without touching the machine's shared server.
+    Run as the ``postgres`` user when we are root (PostgreSQL refuses root)."""
+
+    def __init__(self, folder: Path, port: int) -> None:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not found and not shutil.which("initdb"):
+            raise RuntimeError("no initdb: install PostgreSQL's server package")
+        self.bin = found[-1].parent if found else Path(shutil.which("initdb") or "").parent
+        self.folder, self.port = folder, port
+        self.data = folder / "data"
+        self.log = folder / "postgres.log"
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@{HOST}:{self.port}/trekkportal"
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bin / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        if self.port not in PORTS or not port_free(self.port):
+            raise SystemExit(f"port {self.port} is not free or not one of the project's")
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
+        self.pg_ctl("start")
+
+    def pg_ctl(self, action: str) -> None:
+        options = f"-p {self.port} -c listen_addresses={HOST} -k {self.folder} -c fsync=off"
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-m",
+            "fast", action,
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError, FileNotFoundError):
+            self.pg_ctl("stop")
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def read_jsonl(path: Path) -> list[dict]:
