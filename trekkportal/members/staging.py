@@ -3,8 +3,9 @@
 The file holds full identity numbers, so it is never kept in the session or in plain text
 at rest: it is sealed with the current identity-number key (AES-GCM, ``lib.nincrypt``) and
 stored under a generated name; the session keeps only that name. Applying or discarding a
-staged file deletes it; staged files older than ``STAGED_MAX_AGE`` are removed whenever
-another one is staged.
+staged file deletes it; staged files older than ``STAGED_MAX_AGE`` (a preview nobody
+confirmed) are removed whenever another one is staged, and by the nightly
+``purge_expired`` (``members/retention.py``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ _AAD = b"trekkportal.members.staging"
 
 def stage_file(data: bytes) -> str:
     """Seal and store ``data``; returns the name to give back to ``staged_file``."""
-    _sweep()
+    sweep_staged_files(now=timezone.now())
     k = keys()
     nonce = os.urandom(12)
     sealed = k.ciphers[k.current_id].encrypt(nonce, data, _AAD + k.current_id.encode())
@@ -59,13 +60,17 @@ def _is_ours(name: str) -> bool:
     return folder == FOLDER and len(stem) == 32 and stem.isalnum() and "/" not in base
 
 
-def _sweep() -> None:
+def sweep_staged_files(*, now: dt.datetime) -> int:
+    """Delete the staged files older than ``STAGED_MAX_AGE``; how many went."""
     try:
         _dirs, files = default_storage.listdir(FOLDER)
     except FileNotFoundError:
-        return
-    cutoff = timezone.now() - STAGED_MAX_AGE
+        return 0
+    cutoff = now - STAGED_MAX_AGE
+    deleted = 0
     for base in files:
         name = f"{FOLDER}/{base}"
-        if default_storage.get_modified_time(name) < cutoff:
+        if _is_ours(name) and default_storage.get_modified_time(name) < cutoff:
             default_storage.delete(name)
+            deleted += 1
+    return deleted
