@@ -369,10 +369,16 @@ def scenario_smtp(stack: Stack, check: Check, sink: SmtpSink) -> None:
     for i in range(3):
         response = employer.submit(csv_list(20, seed=i), f"smtp-{i}.csv")
         check.that(response.status_code == 302, f"submission {i + 1} accepted while SMTP is down")
-    time.sleep(6)
-    failed_tries = stack.query(
-        "SELECT count(*) FROM mail_outboxmessage WHERE attempts > 0 AND status = 'queued'"
-    )[0][0]
+    # The receipts are queued once the files are read; wait for a failed try (a loaded
+    # machine reads three small lists in seconds, not at once).
+    deadline = time.monotonic() + 60
+    while True:
+        failed_tries = stack.query(
+            "SELECT count(*) FROM mail_outboxmessage WHERE attempts > 0 AND status = 'queued'"
+        )[0][0]
+        if int(failed_tries) >= 1 or time.monotonic() > deadline:
+            break
+        time.sleep(1)
     check.that(
         int(failed_tries) >= 1, f"deliveries were tried and are queued again ({failed_tries})"
     )
