@@ -28,6 +28,11 @@ class OverviewFilterForm(forms.Form):
     q = forms.CharField(label=_("Name or organisation number"), required=False, max_length=200)
 
 
+class UnmatchedFilterForm(forms.Form):
+    periode = forms.CharField(label=_("Period"), required=False, max_length=20)
+    q = forms.CharField(label=_("Name or organisation number"), required=False, max_length=200)
+
+
 class AuditFilterForm(forms.Form):
     bruker = forms.CharField(label=_("User (e-mail)"), required=False, max_length=254)
     bedrift = forms.CharField(

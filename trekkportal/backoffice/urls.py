@@ -31,6 +31,12 @@ urlpatterns = [
     path("medlemmer/<int:pk>/", views.member, name="member"),
     path("medlemmer/import/", views.member_import, name="member_import"),
     path("medlemmer/import/bekreft/", views.member_import_confirm, name="member_import_confirm"),
+    path("umatchede/", views.unmatched, name="unmatched"),
+    path("umatchede/<int:pk>/flytt/", views.unmatched_move, name="unmatched_move"),
+    path(
+        "umatchede/<int:pk>/ikke-medlem/", views.unmatched_not_member, name="unmatched_not_member"
+    ),
+    path("umatchede/<int:pk>/avvis/", views.unmatched_dismiss, name="unmatched_dismiss"),
     path("svar/", views.answers, name="answers"),
     path("svar/<int:pk>/fulgt-opp/", views.answer_handled, name="answer_handled"),
     path("logg/", views.audit_log, name="audit"),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trekkportal.accounts.decorators import staff_required
@@ -44,8 +45,18 @@ from trekkportal.members.imports import import_members
 from trekkportal.members.services import reveal_member_nin
 from trekkportal.members.staging import discard_file, stage_file, staged_file
 from trekkportal.reconciliation.models import MissingDeduction
-from trekkportal.reconciliation.selectors import answers_for_staff, company_findings
-from trekkportal.reconciliation.services import mark_answer_handled
+from trekkportal.reconciliation.selectors import (
+    answers_for_staff,
+    company_findings,
+    get_unmatched_line_for_staff,
+    unmatched_lines,
+)
+from trekkportal.reconciliation.services import (
+    dismiss_unmatched_line,
+    mark_answer_handled,
+    mark_line_not_a_member,
+    move_employment_for_line,
+)
 from trekkportal.submissions.selectors import attach_first_issues, get_submitted_file_for_staff
 from trekkportal.submissions.storage import download_response
 
@@ -62,6 +73,7 @@ from .forms import (
     NdaForm,
     NewUserForm,
     OverviewFilterForm,
+    UnmatchedFilterForm,
 )
 from .selectors import (
     audit_events,
@@ -611,6 +623,75 @@ def answer_handled(request, pk: int):
     else:
         messages.info(request, _("The answer was already followed up, or is not answered."))
     return redirect(safe_next_url(request, "backoffice:answers"))
+
+
+# Unmatched lines ---------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def unmatched(request):
+    """The period's open unmatched lines across companies (last month by default), with
+    the likely reason, the member the number points to and the actions."""
+    today = timezone.localdate()
+    form = UnmatchedFilterForm(request.GET)
+    form.is_valid()
+    period = parse_period(form.cleaned_data.get("periode"), today=today)
+    q = form.cleaned_data.get("q", "")
+    page = Paginator(unmatched_lines(period=period, q=q), PAGE_SIZE).get_page(
+        request.GET.get("side")
+    )
+    query = urlencode({"periode": period.iso, **({"q": q} if q else {})})
+    return render(
+        request,
+        "backoffice/unmatched.html",
+        {
+            "form": form,
+            "page": page,
+            "period": period,
+            "period_name": period.long_name(_language()),
+            "periods": [(p.iso, p.long_name(_language())) for p in _period_choices(today, period)],
+            "query": query,
+            "here": f"{_url('backoffice:unmatched')}?{query}",
+        },
+    )
+
+
+UNMATCHED_DONE = {
+    move_employment_for_line: gettext_lazy("The member's employment is moved to %(company)s."),
+    mark_line_not_a_member: gettext_lazy("The line is marked as not a member."),
+    dismiss_unmatched_line: gettext_lazy("The line is dismissed."),
+}
+
+
+def _resolve_unmatched(request, pk: int, service):
+    finding = get_unmatched_line_for_staff(request, pk)
+    try:
+        service(finding=finding, acting_user=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        company = finding.reconciliation.company
+        messages.success(request, UNMATCHED_DONE[service] % {"company": company.name})
+    return redirect(safe_next_url(request, "backoffice:unmatched"))
+
+
+@staff_required
+@require_POST
+def unmatched_move(request, pk: int):
+    return _resolve_unmatched(request, pk, move_employment_for_line)
+
+
+@staff_required
+@require_POST
+def unmatched_not_member(request, pk: int):
+    return _resolve_unmatched(request, pk, mark_line_not_a_member)
+
+
+@staff_required
+@require_POST
+def unmatched_dismiss(request, pk: int):
+    return _resolve_unmatched(request, pk, dismiss_unmatched_line)
 
 
 # Letters -----------------------------------------------------------------------------------
