@@ -48,6 +48,7 @@ from trekkportal.reconciliation.selectors import (
     answers_for_staff,
     company_findings,
     get_unmatched_line_for_staff,
+    member_missing_deductions,
     unmatched_lines,
 )
 from trekkportal.reconciliation.services import (
@@ -497,7 +498,12 @@ def member(request, pk: int):
     response = render(
         request,
         "backoffice/member.html",
-        {"member": member, "revealed": revealed, "lines": member_lines(member)},
+        {
+            "member": member,
+            "revealed": revealed,
+            "lines": member_lines(member),
+            "missing": member_missing_deductions(member),
+        },
     )
     response["Cache-Control"] = "no-store"
     return response

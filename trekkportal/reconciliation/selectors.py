@@ -441,3 +441,13 @@ def get_unmatched_line_for_staff(request, pk: int) -> LineFinding:
         record(AuditAction.ACCESS_REFUSED, request=request, line_finding=pk)
         raise Http404
     return finding
+
+
+def member_missing_deductions(member, *, limit: int = 24) -> list[MissingDeduction]:
+    """A member's utrukne at every company, newest period first, with the company's answer
+    (status, comment, who answered) and whether staff followed it up. One query."""
+    return list(
+        MissingDeduction.objects.filter(member=member)
+        .select_related("company", "answered_by")
+        .order_by("-period", "company__name", "pk")[:limit]
+    )
