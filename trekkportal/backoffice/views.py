@@ -29,11 +29,23 @@ from trekkportal.accounts.services import (
 )
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
-from trekkportal.letters.selectors import company_letters, get_letter_for_staff
+from trekkportal.letters.forms import published_message
+from trekkportal.letters.models import LetterBatch
+from trekkportal.letters.selectors import (
+    batch_letters,
+    batches_for_staff,
+    company_letters,
+    get_batch_for_staff,
+    get_letter_for_staff,
+    pending_changes,
+)
 from trekkportal.letters.services import (
+    discard_batch,
     letter_filename,
     open_letter_for_staff,
+    publish_batch,
     publish_uploaded_letter,
+    queue_letter_batch,
 )
 from trekkportal.letters.views import pdf_attachment
 from trekkportal.lib.periods import Period
@@ -67,6 +79,7 @@ from .forms import (
     AuditFilterForm,
     CompanyLetterForm,
     GrantAccessForm,
+    LettersPublishForm,
     MemberImportConfirmForm,
     MemberImportForm,
     MemberSearchForm,
@@ -737,3 +750,94 @@ def letter_preview(request, pk: int):
     letter = get_letter_for_staff(request, pk)
     handle = open_letter_for_staff(letter=letter, acting_user=request.user, request=request)
     return pdf_attachment(handle, filename=letter_filename(letter))
+
+
+# The letters page ----------------------------------------------------------------------------
+
+
+def _letters_page(request, form, *, status: int = 200):
+    page = Paginator(batches_for_staff(), 20).get_page(request.GET.get("side"))
+    return render(
+        request,
+        "backoffice/letters.html",
+        {"form": form, "page": page, "pending": pending_changes().count()},
+        status=status,
+    )
+
+
+@staff_required
+@require_GET
+def letters(request):
+    """Publish an uploaded PDF to every company or the ones named; write letters from the
+    register's changes; every batch with its letters downloaded."""
+    return _letters_page(request, LettersPublishForm())
+
+
+@staff_required
+@require_POST
+def letters_publish(request):
+    form = LettersPublishForm(request.POST, request.FILES)
+    if form.is_valid():
+        batch = form.publish(acting_user=request.user, request=request)
+        if batch is not None:
+            messages.success(request, published_message(batch))
+            return redirect("backoffice:letters_batch", pk=batch.pk)
+    return _letters_page(request, form, status=400)
+
+
+@staff_required
+@require_POST
+def letters_run(request):
+    """Queue the letters for the register's new changes; the draft appears when ready."""
+    if queue_letter_batch(acting_user=request.user):
+        messages.success(
+            request,
+            _(
+                "The letters are being written. The draft appears in this list when it is "
+                "ready (about a minute for 2,000 companies): check it, then publish it."
+            ),
+        )
+    else:
+        messages.info(request, _("There are no new member changes to write about."))
+    return redirect("backoffice:letters")
+
+
+@staff_required
+@require_GET
+def letters_batch(request, pk: int):
+    """One batch: each company's letter (preview), its changes and whether downloaded."""
+    batch = get_batch_for_staff(request, pk)
+    page = Paginator(batch_letters(batch), PAGE_SIZE).get_page(request.GET.get("side"))
+    return render(
+        request,
+        "backoffice/letters_batch.html",
+        {"batch": batch, "page": page, "draft": batch.state == LetterBatch.State.DRAFT},
+    )
+
+
+def _act_on_batch(request, pk: int, service, done: str):
+    batch = get_batch_for_staff(request, pk)
+    try:
+        service(batch=batch, acting_user=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect("backoffice:letters_batch", pk=batch.pk)
+
+
+@staff_required
+@require_POST
+def letters_batch_publish(request, pk: int):
+    return _act_on_batch(request, pk, publish_batch, _("The batch is published."))
+
+
+@staff_required
+@require_POST
+def letters_batch_discard(request, pk: int):
+    return _act_on_batch(
+        request,
+        pk,
+        discard_batch,
+        _("The batch is discarded; its member changes go into the next run."),
+    )
