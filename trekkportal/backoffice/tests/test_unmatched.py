@@ -141,7 +141,7 @@ def test_the_page_shows_the_period_s_open_lines_with_masked_numbers_only(
     assert response.context["period"] == P
     assert [f.pk for f in response.context["page"].object_list] == [elsewhere.finding.pk]
     page = response.content.decode()
-    assert "Umatchede linjer" in page
+    assert "Linjer uten treff: oktober 2026" in page
     assert "Registrert i en annen bedrift" in page
     assert elsewhere.member.name in page
     assert f"ansatt i {company_b.name}" in page
@@ -192,7 +192,7 @@ def test_staff_resolve_a_line_on_the_page_and_it_no_longer_shows(
     assert (response.status_code, response.url) == (302, back)
     assert LineFinding.objects.get().resolution == resolution
     assert list(staff_client.get(PAGE).context["page"].object_list) == []
-    assert "Ingen åpne umatchede linjer" in staff_client.get(PAGE).content.decode()
+    assert "Ingen åpne linjer uten treff" in staff_client.get(PAGE).content.decode()
 
 
 def test_staff_move_the_employment_on_the_page(staff_client, elsewhere, company_a):
