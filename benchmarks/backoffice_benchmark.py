@@ -15,7 +15,11 @@ and dropped again. It builds:
   submitted one parsed file (rows and total recorded), the rest were reminded;
 * the deduction lines of last month's lists, one per member (100,000 lines, identity
   numbers encrypted and hashed as the parser stores them);
-* 100,000 audit events.
+* 100,000 audit events;
+* last month reconciled for every company, with 2,000 unmatched lines (each pointing to
+  a member employed elsewhere) for the unmatched-lines page;
+* 12 uploaded letters to every company (24,000 letters, half of them downloaded) and a
+  generated draft batch of 2,000 letters, for the letters pages.
 
 Then, logged in as union staff through Django's test client (the full middleware stack, no
 network), it requests every back-office page ``--runs`` times and reports the median and
@@ -171,7 +175,99 @@ def build(companies: int, members: int) -> dict:
     )
     print(f"  {len(lines):,} deduction lines, 100,000 audit events: "
           f"{time.perf_counter() - started:.1f} s")  # fmt: skip
-    return {"nin": nins[7], "member_name": rows[7][1], "orgnr": orgnrs[7]}
+    unmatched_orgnr = _unmatched_lines(last_month, company_ids, count=2_000)
+    draft = _letters(list(company_ids.values()))
+    print(f"  reconciliations, unmatched lines and letters: "
+          f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+    return {
+        "nin": nins[7],
+        "member_name": rows[7][1],
+        "orgnr": orgnrs[7],
+        "unmatched_orgnr": unmatched_orgnr,
+        "draft": draft,
+    }
+
+
+def _unmatched_lines(period, company_ids: dict[str, int], *, count: int) -> str:
+    """Every company reconciled for ``period``; ``count`` of its lines unmatched, each
+    pointing to a member (as a line naming a member registered at another company does)."""
+    from django.utils import timezone
+
+    from trekkportal.members.models import Employment
+    from trekkportal.reconciliation.models import LineFinding, Reconciliation
+    from trekkportal.submissions.models import DeductionLine
+
+    now = timezone.now()
+    Reconciliation.objects.bulk_create(
+        Reconciliation(
+            company_id=cid, period=period.first_day, state="reconciled", reconciled_at=now
+        )
+        for cid in company_ids.values()
+    )
+    run_of = dict(
+        Reconciliation.objects.filter(period=period.first_day).values_list("company_id", "pk")
+    )
+    member_of = dict(
+        Employment.objects.filter(to_period__isnull=True).values_list("company_id", "member_id")
+    )
+    step = max(1, DeductionLine.objects.count() // count)
+    lines = DeductionLine.objects.order_by("pk").values_list(
+        "pk", "submitted_file__submission__company_id"
+    )[::step][:count]
+    ids = sorted(run_of)
+    LineFinding.objects.bulk_create(
+        (
+            LineFinding(
+                reconciliation_id=run_of[cid],
+                line_id=line_id,
+                kind="unmatched",
+                reason="other_company",
+                member_id=member_of.get(ids[(ids.index(cid) + 1) % len(ids)]),
+            )
+            for line_id, cid in lines
+        ),
+        batch_size=5000,
+    )
+    return next(o for o, cid in company_ids.items() if cid == lines[0][1])
+
+
+def _letters(company_ids: list[int]) -> int:
+    """12 uploaded letters to every company (half downloaded) and one generated draft."""
+    from django.utils import timezone
+
+    from trekkportal.letters.models import Letter, LetterBatch
+
+    now = timezone.now()
+    draft = 0
+    for month in range(13):
+        created = now - dt.timedelta(days=30 * month)
+        generated = month == 12
+        batch = LetterBatch.objects.create(
+            kind="generated" if generated else "uploaded",
+            state="draft" if generated else "published",
+            created_at=now if generated else created,
+            published_at=None if generated else created,
+        )
+        draft = batch.pk if generated else draft
+        Letter.objects.bulk_create(
+            (
+                Letter(
+                    company_id=cid,
+                    batch=batch,
+                    subject=f"Brev {month}",
+                    storage_name=f"bench/letter-{batch.pk}-{cid}.pdf",
+                    size=30_000,
+                    sha256="0" * 64,
+                    created_at=created,
+                    is_published=not generated,
+                    first_downloaded_at=created if (cid + month) % 2 and not generated else None,
+                    starts=1 if generated else 0,
+                )
+                for cid in company_ids
+            ),
+            batch_size=5000,
+        )
+    return draft
 
 
 def main() -> None:
@@ -238,6 +334,16 @@ def main() -> None:
             ("members: by name", reverse("backoffice:members"), {"q": facts["member_name"]}),
             ("members: by identity number", reverse("backoffice:members"), {"q": facts["nin"]}),
             ("member page", reverse("backoffice:member", args=[member.pk]), {}),
+            ("answers", reverse("backoffice:answers"), {}),
+            ("unmatched lines (2,000)", reverse("backoffice:unmatched"), {}),
+            ("  by company", reverse("backoffice:unmatched"), {"q": facts["unmatched_orgnr"]}),
+            ("  page 40", reverse("backoffice:unmatched"), {"side": "40"}),
+            ("letters (13 batches)", reverse("backoffice:letters"), {}),
+            (
+                "letter batch (2,000 letters)",
+                reverse("backoffice:letters_batch", args=[facts["draft"]]),
+                {},
+            ),
             ("NDA", reverse("backoffice:nda"), {}),
         ]
         print(f"load average {os.getloadavg()[0]:.1f} (2 vCPUs); {args.runs} runs per page")

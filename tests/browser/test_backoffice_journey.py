@@ -1,12 +1,11 @@
 """Union staff's day in the back office, in a real browser: log in with TOTP (the second
 factor in the portal's own form) → the period overview → a late company → download its
-file → the answers feed (follow an "Ansatt" answer up) → missing lists → the members →
-the NDA → the audit log shows all of it. axe checks every page; the whole path
-is walked with the keyboard alone; screenshots of each page at desktop width and at 390 px
-go to ``var/screenshots/backoffice/`` (git-ignored) for a reviewer to open.
-
-Resolving an unmatched line and publishing a letter are not in the back office yet; this
-journey grows with them."""
+file → the answers feed (follow an "Ansatt" answer up) → resolve an unmatched line (move
+the member's employment) → publish a letter → missing lists → the members → the NDA →
+the audit log shows all of it. axe checks every page; the whole path is walked with the
+keyboard alone (the PDF aside: a browser's file chooser is the system's dialog);
+screenshots of each page at desktop width and at 390 px go to
+``var/screenshots/backoffice/`` (git-ignored) for a reviewer to open."""
 
 from __future__ import annotations
 
@@ -23,11 +22,16 @@ from tests.fixtures import PASSWORD, submit_one_csv
 from trekkportal.accounts.models import Company
 from trekkportal.audit.models import AuditEvent
 from trekkportal.backoffice.tests.test_pages import reconciled
+from trekkportal.letters.models import Letter
+from trekkportal.letters.tests.helpers import letter_pdf
 from trekkportal.lib.identity import make_valid_nin
 from trekkportal.lib.periods import Period
 from trekkportal.mail.reminders import overdue_period
+from trekkportal.members.models import Employment
 from trekkportal.members.services import register_member, start_employment
 from trekkportal.reconciliation.models import MissingDeduction
+from trekkportal.reconciliation.services import reconcile
+from trekkportal.reconciliation.tests.helpers import a_member, a_read_list, line_for
 
 from .axe import assert_accessible
 from .test_keyboard_journey import is_focused, tab_to
@@ -63,7 +67,7 @@ def press_on(page, locator, key: str = "Enter") -> None:
     page.keyboard.press(key)
 
 
-def test_staff_run_the_back_office_with_the_keyboard(page, staff, employer_a, company_a):
+def test_staff_run_the_back_office_with_the_keyboard(page, staff, employer_a, company_a, company_b):
     from allauth.mfa.totp.internal.auth import TOTP
 
     TOTP.activate(staff, SECRET)
@@ -79,10 +83,15 @@ def test_staff_run_the_back_office_with_the_keyboard(page, staff, employer_a, co
     MissingDeduction.objects.filter(reconciliation=run).update(
         state="answered", status="employed", answered_at=timezone.now()
     )
+    # Last month A's list deducts Kari, who is registered at B: an unmatched line.
+    kari = a_member(company_b, name="Berg, Kari", since=last_month.shift(-6))
+    a_read_list(company_a, employer_a, last_month, [line_for(kari)], name="korrigert.csv")
+    reconcile(period=last_month, company=company_a)
 
+    # The back office's address reveals nothing to a visitor: 404, not the login page.
+    assert page.goto("/kontor/").status == 404
     # Login → second factor (the portal's form, in Norwegian) → NDA → the back office.
-    page.goto("/kontor/")
-    page.wait_for_url("**/logg-inn/**")
+    page.goto("/logg-inn/")
     tab_to(page, page.get_by_label("E-post"))
     page.keyboard.type(staff.email)
     page.keyboard.press("Tab")
@@ -106,7 +115,7 @@ def test_staff_run_the_back_office_with_the_keyboard(page, staff, employer_a, co
     press_on(page, page.get_by_label("Jeg har gjort meg kjent med"), "Space")
     press_on(page, page.get_by_role("button", name="Ok"))
 
-    # `next` survived the second factor: the period overview, on last month.
+    # Staff land on the back office: the period overview, on last month.
     page.get_by_role("heading", name=f"Periodeoversikt: {last_month.long_name('nb')}").wait_for()
     assert page.url.endswith("/kontor/")
     assert_accessible(page)
@@ -149,6 +158,38 @@ def test_staff_run_the_back_office_with_the_keyboard(page, staff, employer_a, co
     page.get_by_text("Svaret er merket som fulgt opp.").wait_for()
     assert_accessible(page)
 
+    # Unmatched lines: Kari's line at A; move her employment to A from last month.
+    press_on(page, page.get_by_role("link", name="Linjer uten treff", exact=True))
+    page.get_by_role("heading", name=f"Linjer uten treff: {last_month.long_name('nb')}").wait_for()
+    assert page.get_by_text("Registrert i en annen bedrift").is_visible()
+    assert page.get_by_text(kari.nin_masked).first.is_visible()
+    assert_accessible(page)
+    snap(page, "unmatched")
+    press_on(page, page.get_by_role("button", name=re.compile("Flytt arbeidsforholdet hit")))
+    page.get_by_text(f"Arbeidsforholdet er flyttet til {company_a.name}.").wait_for()
+    assert page.get_by_text("Ingen åpne linjer uten treff for denne perioden.").is_visible()
+    assert_accessible(page)
+    assert Employment.objects.filter(member=kari, company=company_a, to_period=None).exists()
+
+    # Letters: publish a PDF to company A.
+    press_on(page, page.get_by_role("link", name="Brev", exact=True))
+    page.get_by_role("heading", name="Brev fra forbundet", exact=True).wait_for()
+    assert_accessible(page)
+    snap(page, "letters")
+    tab_to(page, page.get_by_label("Emne"), limit=120)
+    page.keyboard.type("Nytt trekkgrunnlag")
+    page.get_by_label("Brev (PDF)").set_input_files(
+        {"name": "brev.pdf", "mimeType": "application/pdf", "buffer": letter_pdf()}
+    )
+    tab_to(page, page.get_by_label("Organisasjonsnumre"), limit=120)
+    page.keyboard.type(company_a.orgnr)
+    press_on(page, page.get_by_role("button", name="Publiser brevet"))
+    page.get_by_text("Brevet er publisert.").wait_for()
+    assert page.get_by_role("rowheader", name=company_a.name).is_visible()
+    assert_accessible(page)
+    snap(page, "letters-batch")
+    assert Letter.objects.filter(company=company_a, subject="Nytt trekkgrunnlag").exists()
+
     # The missing lists, the member search, the NDA page.
     press_on(page, page.get_by_role("link", name="Manglende lister"))
     overdue = overdue_period(timezone.localdate())
@@ -178,5 +219,13 @@ def test_staff_run_the_back_office_with_the_keyboard(page, staff, employer_a, co
     assert_accessible(page)
     snap(page, "audit")
     assert page.get_by_role("rowheader", name="Svar fulgt opp av forbundet").first.is_visible()
-    for action in ("submission.file_downloaded", "missing_deduction.handled"):
+    moved = page.get_by_role("rowheader", name="Linje uten treff: arbeidsforhold flyttet")
+    assert moved.first.is_visible()
+    assert page.get_by_role("rowheader", name="Brev publisert").first.is_visible()
+    assert AuditEvent.objects.filter(action="letter.published", actor=staff).exists()
+    for action in (
+        "submission.file_downloaded",
+        "missing_deduction.handled",
+        "unmatched_line.moved",
+    ):
         assert AuditEvent.objects.filter(action=action, actor=staff, company=company_a).exists()

@@ -91,10 +91,13 @@ def staff_mfa_done(request: HttpRequest) -> bool:
 
 
 def staff_required(view: View) -> View:
-    @login_required
+    """Anyone but staff gets 404 — an anonymous visitor too, not the login page: the back
+    office's addresses reveal nothing. Staff log in at the normal login page and land
+    in the back office."""
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not request.user.is_staff:
+        if not (request.user.is_authenticated and request.user.is_staff):
             record(AuditAction.ACCESS_REFUSED, request=request, area="backoffice")
             raise Http404
         if not nda_accepted(request):

@@ -65,6 +65,9 @@ class AuditAction(models.TextChoices):
     RECONCILIATION_RUN = "reconciliation.run", _("Period reconciled")
     MISSING_DEDUCTION_ANSWERED = "missing_deduction.answered", _("Missing deduction answered")
     MISSING_DEDUCTION_HANDLED = "missing_deduction.handled", _("Answer followed up by staff")
+    UNMATCHED_LINE_MOVED = "unmatched_line.moved", _("Unmatched line: employment moved")
+    UNMATCHED_LINE_NOT_A_MEMBER = "unmatched_line.not_member", _("Unmatched line: not a member")
+    UNMATCHED_LINE_DISMISSED = "unmatched_line.dismissed", _("Unmatched line dismissed")
     # Letters from the union, and retention
     LETTER_PUBLISHED = "letter.published", _("Letters published")
     LETTER_BATCH_CREATED = "letter.batch_created", _("Letter batch written")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trekkportal.accounts.models import Company
 from trekkportal.audit.actions import AuditAction
+from trekkportal.letters.forms import PublishLetterForm
 
 from .selectors import STATES
 
@@ -25,6 +27,11 @@ class OverviewFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), *((state, STATE_LABELS[state]) for state in STATES)],
     )
+    q = forms.CharField(label=_("Name or organisation number"), required=False, max_length=200)
+
+
+class UnmatchedFilterForm(forms.Form):
+    periode = forms.CharField(label=_("Period"), required=False, max_length=20)
     q = forms.CharField(label=_("Name or organisation number"), required=False, max_length=200)
 
 
@@ -126,3 +133,33 @@ class AnswerFilterForm(forms.Form):
 class CompanyLetterForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200)
     pdf = forms.FileField(label=_("Letter (PDF)"))
+
+
+class LettersPublishForm(PublishLetterForm):
+    """The letters page: one PDF to every active company, or to the ones named (the
+    admin's form, with "all" added)."""
+
+    ALL, CHOSEN = "alle", "valgte"
+    recipients = forms.ChoiceField(
+        label=_("Send to"),
+        choices=[(ALL, _("Every active company")), (CHOSEN, _("The companies named below"))],
+        initial=CHOSEN,
+        widget=forms.RadioSelect,
+    )
+    field_order = ["subject", "pdf", "recipients", "orgnrs"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["orgnrs"].required = False
+
+    def clean_orgnrs(self) -> list[Company]:
+        if self.data.get("recipients") == self.ALL:
+            return []
+        if not (self.cleaned_data.get("orgnrs") or "").strip():
+            raise forms.ValidationError(_("Choose at least one company."))
+        return super().clean_orgnrs()
+
+    def companies(self) -> list[Company]:
+        if self.cleaned_data["recipients"] == self.ALL:
+            return list(Company.objects.filter(is_active=True).order_by("name", "pk"))
+        return super().companies()

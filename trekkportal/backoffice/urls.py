@@ -24,6 +24,20 @@ urlpatterns = [
     ),
     path("bedrift/<int:pk>/brev/", views.company_letter, name="company_letter"),
     path("fil/<int:pk>/", views.file_download, name="file_download"),
+    path("brev/", views.letters, name="letters"),
+    path("brev/publiser/", views.letters_publish, name="letters_publish"),
+    path("brev/skriv/", views.letters_run, name="letters_run"),
+    path("brev/bunke/<int:pk>/", views.letters_batch, name="letters_batch"),
+    path(
+        "brev/bunke/<int:pk>/publiser/",
+        views.letters_batch_publish,
+        name="letters_batch_publish",
+    ),
+    path(
+        "brev/bunke/<int:pk>/forkast/",
+        views.letters_batch_discard,
+        name="letters_batch_discard",
+    ),
     path("brev/<int:pk>/", views.letter_preview, name="letter_preview"),
     path("manglende/", views.missing, name="missing"),
     path("manglende/<int:pk>/purring/", views.missing_remind, name="missing_remind"),
@@ -31,6 +45,12 @@ urlpatterns = [
     path("medlemmer/<int:pk>/", views.member, name="member"),
     path("medlemmer/import/", views.member_import, name="member_import"),
     path("medlemmer/import/bekreft/", views.member_import_confirm, name="member_import_confirm"),
+    path("umatchede/", views.unmatched, name="unmatched"),
+    path("umatchede/<int:pk>/flytt/", views.unmatched_move, name="unmatched_move"),
+    path(
+        "umatchede/<int:pk>/ikke-medlem/", views.unmatched_not_member, name="unmatched_not_member"
+    ),
+    path("umatchede/<int:pk>/avvis/", views.unmatched_dismiss, name="unmatched_dismiss"),
     path("svar/", views.answers, name="answers"),
     path("svar/<int:pk>/fulgt-opp/", views.answer_handled, name="answer_handled"),
     path("logg/", views.audit_log, name="audit"),

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,11 +29,23 @@ from trekkportal.accounts.services import (
 )
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
-from trekkportal.letters.selectors import company_letters, get_letter_for_staff
+from trekkportal.letters.forms import published_message
+from trekkportal.letters.models import LetterBatch
+from trekkportal.letters.selectors import (
+    batch_letters,
+    batches_for_staff,
+    company_letters,
+    get_batch_for_staff,
+    get_letter_for_staff,
+    pending_changes,
+)
 from trekkportal.letters.services import (
+    discard_batch,
     letter_filename,
     open_letter_for_staff,
+    publish_batch,
     publish_uploaded_letter,
+    queue_letter_batch,
 )
 from trekkportal.letters.views import pdf_attachment
 from trekkportal.lib.periods import Period
@@ -44,8 +56,19 @@ from trekkportal.members.imports import import_members
 from trekkportal.members.services import reveal_member_nin
 from trekkportal.members.staging import discard_file, stage_file, staged_file
 from trekkportal.reconciliation.models import MissingDeduction
-from trekkportal.reconciliation.selectors import answers_for_staff, company_findings
-from trekkportal.reconciliation.services import mark_answer_handled
+from trekkportal.reconciliation.selectors import (
+    answers_for_staff,
+    company_findings,
+    get_unmatched_line_for_staff,
+    member_missing_deductions,
+    unmatched_lines,
+)
+from trekkportal.reconciliation.services import (
+    dismiss_unmatched_line,
+    mark_answer_handled,
+    mark_line_not_a_member,
+    move_employment_for_line,
+)
 from trekkportal.submissions.selectors import attach_first_issues, get_submitted_file_for_staff
 from trekkportal.submissions.storage import download_response
 
@@ -56,12 +79,14 @@ from .forms import (
     AuditFilterForm,
     CompanyLetterForm,
     GrantAccessForm,
+    LettersPublishForm,
     MemberImportConfirmForm,
     MemberImportForm,
     MemberSearchForm,
     NdaForm,
     NewUserForm,
     OverviewFilterForm,
+    UnmatchedFilterForm,
 )
 from .selectors import (
     audit_events,
@@ -486,7 +511,12 @@ def member(request, pk: int):
     response = render(
         request,
         "backoffice/member.html",
-        {"member": member, "revealed": revealed, "lines": member_lines(member)},
+        {
+            "member": member,
+            "revealed": revealed,
+            "lines": member_lines(member),
+            "missing": member_missing_deductions(member),
+        },
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -613,6 +643,75 @@ def answer_handled(request, pk: int):
     return redirect(safe_next_url(request, "backoffice:answers"))
 
 
+# Unmatched lines ---------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def unmatched(request):
+    """The period's open unmatched lines across companies (last month by default), with
+    the likely reason, the member the number points to and the actions."""
+    today = timezone.localdate()
+    form = UnmatchedFilterForm(request.GET)
+    form.is_valid()
+    period = parse_period(form.cleaned_data.get("periode"), today=today)
+    q = form.cleaned_data.get("q", "")
+    page = Paginator(unmatched_lines(period=period, q=q), PAGE_SIZE).get_page(
+        request.GET.get("side")
+    )
+    query = urlencode({"periode": period.iso, **({"q": q} if q else {})})
+    return render(
+        request,
+        "backoffice/unmatched.html",
+        {
+            "form": form,
+            "page": page,
+            "period": period,
+            "period_name": period.long_name(_language()),
+            "periods": [(p.iso, p.long_name(_language())) for p in _period_choices(today, period)],
+            "query": query,
+            "here": f"{_url('backoffice:unmatched')}?{query}",
+        },
+    )
+
+
+UNMATCHED_DONE = {
+    move_employment_for_line: gettext_lazy("The member's employment is moved to %(company)s."),
+    mark_line_not_a_member: gettext_lazy("The line is marked as not a member."),
+    dismiss_unmatched_line: gettext_lazy("The line is dismissed."),
+}
+
+
+def _resolve_unmatched(request, pk: int, service):
+    finding = get_unmatched_line_for_staff(request, pk)
+    try:
+        service(finding=finding, acting_user=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        company = finding.reconciliation.company
+        messages.success(request, UNMATCHED_DONE[service] % {"company": company.name})
+    return redirect(safe_next_url(request, "backoffice:unmatched"))
+
+
+@staff_required
+@require_POST
+def unmatched_move(request, pk: int):
+    return _resolve_unmatched(request, pk, move_employment_for_line)
+
+
+@staff_required
+@require_POST
+def unmatched_not_member(request, pk: int):
+    return _resolve_unmatched(request, pk, mark_line_not_a_member)
+
+
+@staff_required
+@require_POST
+def unmatched_dismiss(request, pk: int):
+    return _resolve_unmatched(request, pk, dismiss_unmatched_line)
+
+
 # Letters -----------------------------------------------------------------------------------
 
 
@@ -651,3 +750,94 @@ def letter_preview(request, pk: int):
     letter = get_letter_for_staff(request, pk)
     handle = open_letter_for_staff(letter=letter, acting_user=request.user, request=request)
     return pdf_attachment(handle, filename=letter_filename(letter))
+
+
+# The letters page ----------------------------------------------------------------------------
+
+
+def _letters_page(request, form, *, status: int = 200):
+    page = Paginator(batches_for_staff(), 20).get_page(request.GET.get("side"))
+    return render(
+        request,
+        "backoffice/letters.html",
+        {"form": form, "page": page, "pending": pending_changes().count()},
+        status=status,
+    )
+
+
+@staff_required
+@require_GET
+def letters(request):
+    """Publish an uploaded PDF to every company or the ones named; write letters from the
+    register's changes; every batch with its letters downloaded."""
+    return _letters_page(request, LettersPublishForm())
+
+
+@staff_required
+@require_POST
+def letters_publish(request):
+    form = LettersPublishForm(request.POST, request.FILES)
+    if form.is_valid():
+        batch = form.publish(acting_user=request.user, request=request)
+        if batch is not None:
+            messages.success(request, published_message(batch))
+            return redirect("backoffice:letters_batch", pk=batch.pk)
+    return _letters_page(request, form, status=400)
+
+
+@staff_required
+@require_POST
+def letters_run(request):
+    """Queue the letters for the register's new changes; the draft appears when ready."""
+    if queue_letter_batch(acting_user=request.user):
+        messages.success(
+            request,
+            _(
+                "The letters are being written. The draft appears in this list when it is "
+                "ready (about a minute for 2,000 companies): check it, then publish it."
+            ),
+        )
+    else:
+        messages.info(request, _("There are no new member changes to write about."))
+    return redirect("backoffice:letters")
+
+
+@staff_required
+@require_GET
+def letters_batch(request, pk: int):
+    """One batch: each company's letter (preview), its changes and whether downloaded."""
+    batch = get_batch_for_staff(request, pk)
+    page = Paginator(batch_letters(batch), PAGE_SIZE).get_page(request.GET.get("side"))
+    return render(
+        request,
+        "backoffice/letters_batch.html",
+        {"batch": batch, "page": page, "draft": batch.state == LetterBatch.State.DRAFT},
+    )
+
+
+def _act_on_batch(request, pk: int, service, done: str):
+    batch = get_batch_for_staff(request, pk)
+    try:
+        service(batch=batch, acting_user=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect("backoffice:letters_batch", pk=batch.pk)
+
+
+@staff_required
+@require_POST
+def letters_batch_publish(request, pk: int):
+    return _act_on_batch(request, pk, publish_batch, _("The batch is published."))
+
+
+@staff_required
+@require_POST
+def letters_batch_discard(request, pk: int):
+    return _act_on_batch(
+        request,
+        pk,
+        discard_batch,
+        _("The batch is discarded; its member changes go into the next run."),
+    )

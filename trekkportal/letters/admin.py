@@ -13,16 +13,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .forms import PublishLetterForm
-from .jobs import write_letter_batch
+from .forms import PublishLetterForm, published_message
 from .models import Letter, LetterBatch, LetterChange
-from .selectors import batch_letters, get_letter_for_staff, pending_changes
+from .selectors import batch_letters, get_letter_for_staff
 from .services import (
     discard_batch,
     letter_filename,
     open_letter_for_staff,
     publish_batch,
-    publish_uploaded_letter,
+    queue_letter_batch,
 )
 from .views import pdf_attachment
 
@@ -91,26 +90,9 @@ class LetterAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = PublishLetterForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["pdf"]
-            try:
-                batch = publish_uploaded_letter(
-                    companies=form.cleaned_data["orgnrs"],
-                    data=upload,
-                    name=upload.name,
-                    subject=form.cleaned_data["subject"],
-                    acting_user=request.user,
-                    request=request,
-                )
-            except ValidationError as error:
-                form.add_error("pdf" if error.code != "subject" else "subject", error)
-            else:
-                count = batch.letters.count()
-                messages.success(
-                    request,
-                    gettext("The letter is published to %(count)s companies.") % {"count": count}
-                    if count != 1
-                    else gettext("The letter is published."),
-                )
+            batch = form.publish(acting_user=request.user, request=request)
+            if batch is not None:
+                messages.success(request, published_message(batch))
                 return redirect("admin:letters_letter_changelist")
         context = {
             **self.admin_site.each_context(request),
@@ -215,10 +197,9 @@ class LetterBatchAdmin(admin.ModelAdmin):
             return redirect("admin:letters_letterbatch_changelist")
         if not request.user.is_staff or not self.has_view_permission(request):
             raise PermissionDenied
-        if not pending_changes().exists():
+        if not queue_letter_batch(acting_user=request.user):
             messages.info(request, gettext("There are no new member changes to write about."))
         else:
-            write_letter_batch.enqueue(acting_user_id=request.user.pk)
             messages.success(
                 request,
                 gettext(

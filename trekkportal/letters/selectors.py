@@ -67,3 +67,30 @@ def pending_changes() -> QuerySet[MemberChange]:
 
 def batch_letters(batch: LetterBatch) -> QuerySet[Letter]:
     return batch.letters.select_related("company").order_by("company__name", "pk")
+
+
+def batches_for_staff() -> QuerySet[LetterBatch]:
+    """Every batch, newest first, with its number of letters and how many of them their
+    company has downloaded (one query for a page)."""
+    from django.db.models import Count, Q
+
+    return (
+        LetterBatch.objects.select_related("created_by", "published_by")
+        .annotate(
+            letter_total=Count("letters"),
+            downloaded_total=Count("letters", filter=Q(letters__first_downloaded_at__isnull=False)),
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def get_batch_for_staff(request: HttpRequest, pk: int) -> LetterBatch:
+    """Any batch, for union staff only; 404 (logged) for anyone else or no such batch."""
+    user = request.user
+    batch = None
+    if user.is_authenticated and user.is_active and user.is_staff:
+        batch = batches_for_staff().filter(pk=pk).first()
+    if batch is None:
+        record(AuditAction.ACCESS_REFUSED, request=request, letter_batch=pk)
+        raise Http404
+    return batch

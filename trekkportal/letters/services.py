@@ -290,6 +290,18 @@ def run_letter_batch(
     return batch
 
 
+def queue_letter_batch(*, acting_user: User | None) -> bool:
+    """Queue ``run_letter_batch`` for the worker (2,000 letters take about half a minute,
+    too long for a request); the draft appears among the batches when it is ready. False,
+    and nothing queued, when no member change waits for a letter."""
+    from .jobs import write_letter_batch
+
+    if not pending_changes().exists():
+        return False
+    write_letter_batch.enqueue(acting_user_id=acting_user.pk if acting_user else None)
+    return True
+
+
 def _lock_draft(batch: LetterBatch) -> LetterBatch:
     locked = LetterBatch.objects.select_for_update().get(pk=batch.pk)
     if not locked.is_draft:

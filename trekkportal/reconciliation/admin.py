@@ -186,12 +186,16 @@ class LineFindingAdmin(ReadOnlyAdmin):
         "amount",
         "expected_amount",
         "member",
+        "resolution",
+        "resolved_at",
+        "resolved_by",
     )
-    list_filter = ("kind", "reason", "reconciliation__period")
+    list_filter = ("kind", "reason", "resolution", "reconciliation__period")
     list_select_related = (
         "reconciliation__company",
         "line__submitted_file",
         "member",
+        "resolved_by",
     )
     search_fields = ("reconciliation__company__name", "reconciliation__company__orgnr")
     fields = list_display

@@ -7,7 +7,8 @@ period is held back (a file not read yet, or one that could not be read). Under 
   answers it (Ansatt / Permittert / Sluttet i bedrift / Annet); a later correction list
   that deducts the member resolves it. Rows are never deleted by a re-run: answers stay.
 - ``LineFinding``: a line for staff only — unmatched (with the reason when known) or an
-  amount far from the member's expected dues. Derived data, recomputed by every run.
+  amount far from the member's expected dues. Derived data, recomputed by every run;
+  staff's resolution of a line (moved, not a member, dismissed) is carried over.
 - ``FilePeriod``: the periods a read file has valid lines for (a line's own period column,
   else its submission's period), so a period finds the files that count for it.
 
@@ -184,6 +185,12 @@ class LineFinding(models.Model):
         NOT_A_MEMBER_YET = "not_member_yet", _("Not a member yet in the period")
         AMOUNT = "amount", _("Amount far from the expected dues")
 
+    class Resolution(models.TextChoices):
+        # What union staff decided about an unmatched line (the back office's actions).
+        MOVED = "moved", _("Employment moved to this company")
+        NOT_A_MEMBER = "not_member", _("Not a member")
+        DISMISSED = "dismissed", _("Dismissed")
+
     reconciliation = models.ForeignKey(
         Reconciliation,
         on_delete=models.CASCADE,
@@ -208,6 +215,20 @@ class LineFinding(models.Model):
     )
     expected_amount = models.DecimalField(
         _("expected dues"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    # Staff's decision. A re-run replaces the findings but carries these over to the same
+    # line's new finding, so a resolved line stays resolved.
+    resolution = models.CharField(
+        _("resolution"), max_length=12, choices=Resolution.choices, blank=True
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
 
     class Meta:

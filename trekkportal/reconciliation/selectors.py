@@ -394,3 +394,60 @@ def company_findings(company, *, kind: str = LineFinding.Kind.UNMATCHED) -> Quer
         .select_related("reconciliation", "line__submitted_file", "member")
         .order_by("-reconciliation__period", "pk")
     )
+
+
+def unmatched_lines(*, period: Period, q: str = "") -> QuerySet[LineFinding]:
+    """The period's open unmatched lines across companies (staff have not resolved them),
+    by company name, each with its line, file, company and the member it points to (the
+    same identity number, through the keyed hash) with that member's employments — a
+    fixed number of queries for a page."""
+    from django.db.models import Prefetch
+
+    queryset = LineFinding.objects.filter(
+        reconciliation__period=period.first_day,
+        kind=LineFinding.Kind.UNMATCHED,
+        resolution="",
+    )
+    value = q.strip()
+    if value:
+        match = Q(reconciliation__company__name__icontains=value)
+        if value.replace(" ", "").isdigit():
+            match |= Q(reconciliation__company__orgnr=value.replace(" ", ""))
+        queryset = queryset.filter(match)
+    return (
+        queryset.select_related("reconciliation__company", "line__submitted_file", "member")
+        .prefetch_related(
+            Prefetch(
+                "member__employments",
+                queryset=Employment.objects.select_related("company").order_by("-from_period"),
+            )
+        )
+        .order_by("reconciliation__company__name", "reconciliation__company_id", "line_id")
+    )
+
+
+def get_unmatched_line_for_staff(request, pk: int) -> LineFinding:
+    """An open or resolved unmatched line, for union staff only; 404 (logged) for anyone
+    else or for no such line."""
+    user = request.user
+    finding = None
+    if user.is_authenticated and user.is_active and user.is_staff:
+        finding = (
+            LineFinding.objects.filter(pk=pk, kind=LineFinding.Kind.UNMATCHED)
+            .select_related("reconciliation__company", "member", "line")
+            .first()
+        )
+    if finding is None:
+        record(AuditAction.ACCESS_REFUSED, request=request, line_finding=pk)
+        raise Http404
+    return finding
+
+
+def member_missing_deductions(member, *, limit: int = 24) -> list[MissingDeduction]:
+    """A member's utrukne at every company, newest period first, with the company's answer
+    (status, comment, who answered) and whether staff followed it up. One query."""
+    return list(
+        MissingDeduction.objects.filter(member=member)
+        .select_related("company", "answered_by")
+        .order_by("-period", "company__name", "pk")[:limit]
+    )

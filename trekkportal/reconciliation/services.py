@@ -363,15 +363,34 @@ def _save_missing(
 
 
 def _save_findings(*, rows: dict[int, int], results: dict[int, Result]) -> None:
-    """Staff findings are derived: replaced whole by every run of the company."""
+    """Staff findings are derived: replaced whole by every run of the company. Staff's
+    resolution of a line (``resolve_*`` below) is carried over to the line's new finding
+    of the same kind."""
     if not results:
         return
     ids = [rows[cid] for cid in results]
+    resolved: dict[tuple[int, str], tuple[str, dt.datetime | None, int | None]] = {}
     for start in range(0, len(ids), BATCH):
-        LineFinding.objects.filter(reconciliation_id__in=ids[start : start + BATCH]).delete()
+        chunk = LineFinding.objects.filter(reconciliation_id__in=ids[start : start + BATCH])
+        for line_id, kind, resolution, at, by in chunk.exclude(resolution="").values_list(
+            "line_id", "kind", "resolution", "resolved_at", "resolved_by_id"
+        ):
+            resolved[(line_id, kind)] = (resolution, at, by)
+        chunk.delete()
+    unresolved = ("", None, None)
     bulk.insert(
         LineFinding,
-        ["reconciliation_id", "line_id", "kind", "reason", "member_id", "expected_amount"],
+        [
+            "reconciliation_id",
+            "line_id",
+            "kind",
+            "reason",
+            "member_id",
+            "expected_amount",
+            "resolution",
+            "resolved_at",
+            "resolved_by_id",
+        ],
         (
             (
                 rows[cid],
@@ -380,6 +399,7 @@ def _save_findings(*, rows: dict[int, int], results: dict[int, Result]) -> None:
                 finding.reason,
                 finding.member_id,
                 finding.expected_amount,
+                *resolved.get((finding.line_id, finding.kind), unresolved),
             )
             for cid, result in results.items()
             for finding in result.findings
@@ -549,3 +569,133 @@ def mark_answer_handled(
                 status=missing_deduction.status,
             )
     return bool(updated)
+
+
+# Unmatched lines (the back office) ------------------------------------------------------
+
+
+class CannotResolve(ValidationError):
+    pass
+
+
+def _open_unmatched(finding: LineFinding) -> LineFinding:
+    """The finding again, locked, with what the actions need; CannotResolve when it is not
+    an open unmatched line any more (resolved meanwhile, or gone with a re-run)."""
+    row = (
+        LineFinding.objects.select_for_update(of=("self",))
+        .select_related("reconciliation__company", "member", "line")
+        .filter(pk=finding.pk, kind=LineFinding.Kind.UNMATCHED, resolution="")
+        .first()
+    )
+    if row is None:
+        raise CannotResolve(_("This line is already resolved, or no longer unmatched."))
+    return row
+
+
+def _resolve(
+    row: LineFinding,
+    *,
+    resolution: str,
+    action: AuditAction,
+    acting_user: User,
+    request: HttpRequest | None,
+    companies: list[Company],
+    **details: str | int,
+) -> LineFinding | None:
+    """Store the resolution, write the one audit event (on the line: findings are replaced
+    by every run) and reconcile the line's period again for ``companies`` (here, in
+    the same transaction: one company's period is small, and staff see the result at once;
+    after a move, the later periods already reconciled are queued)."""
+    from .jobs import reconcile_company_period
+
+    row.resolution, row.resolved_at, row.resolved_by = resolution, timezone.now(), acting_user
+    row.save(update_fields=["resolution", "resolved_at", "resolved_by"])
+    period = row.reconciliation.period_value
+    record(
+        action,
+        actor=acting_user,
+        company=row.reconciliation.company,
+        obj=row.line,
+        request=request,
+        period=period.iso,
+        reason=row.reason,
+        **details,
+    )
+    for company in companies:
+        reconcile(period=period, company=company, acting_user=acting_user)
+    if resolution == LineFinding.Resolution.MOVED:
+        later = Reconciliation.objects.filter(
+            company__in=companies, period__gt=period.first_day
+        ).order_by("period", "company_id")
+        for company_id, first in later.values_list("company_id", "period"):
+            reconcile_company_period.enqueue(company_id=company_id, period=Period.of(first).iso)
+    # The run replaced the findings: the line's new one (its resolution carried over), or
+    # None when the line now matches an expected member.
+    return LineFinding.objects.filter(line_id=row.line_id, kind=row.kind).first()
+
+
+@transaction.atomic
+def move_employment_for_line(
+    *, finding: LineFinding, acting_user: User, request: HttpRequest | None = None
+) -> LineFinding | None:
+    """The line is right: its member (the one the finding points to, found by the same
+    identity number) works at the line's company from the line's period. The employment
+    elsewhere ends the month before (``members.start_employment`` does the move), and the
+    period is reconciled again for both companies."""
+    row = _open_unmatched(finding)
+    member, company = row.member, row.reconciliation.company
+    if member is None:
+        raise CannotResolve(_("No member in the register has this line's number."))
+    period = row.reconciliation.period_value
+    others = list(
+        Company.objects.filter(
+            employments__member=member, employments__to_period__isnull=True
+        ).exclude(pk=company.pk)
+    )
+    if member.employments.filter(company=company, to_period__isnull=True).exists():
+        raise CannotResolve(_("The member is already employed at this company."))
+    members.start_employment(
+        member=member, company=company, from_period=period, acting_user=acting_user
+    )
+    return _resolve(
+        row,
+        resolution=LineFinding.Resolution.MOVED,
+        action=AuditAction.UNMATCHED_LINE_MOVED,
+        acting_user=acting_user,
+        request=request,
+        companies=[company, *others],
+        moved_from=",".join(str(other.pk) for other in others),
+    )
+
+
+@transaction.atomic
+def mark_line_not_a_member(
+    *, finding: LineFinding, acting_user: User, request: HttpRequest | None = None
+) -> LineFinding | None:
+    """The line's person is not a member of the union: the line is dismissed with that
+    reason and no longer shows as unmatched."""
+    row = _open_unmatched(finding)
+    return _resolve(
+        row,
+        resolution=LineFinding.Resolution.NOT_A_MEMBER,
+        action=AuditAction.UNMATCHED_LINE_NOT_A_MEMBER,
+        acting_user=acting_user,
+        request=request,
+        companies=[row.reconciliation.company],
+    )
+
+
+@transaction.atomic
+def dismiss_unmatched_line(
+    *, finding: LineFinding, acting_user: User, request: HttpRequest | None = None
+) -> LineFinding | None:
+    """Staff looked at the line and need do nothing: it no longer shows as open."""
+    row = _open_unmatched(finding)
+    return _resolve(
+        row,
+        resolution=LineFinding.Resolution.DISMISSED,
+        action=AuditAction.UNMATCHED_LINE_DISMISSED,
+        acting_user=acting_user,
+        request=request,
+        companies=[row.reconciliation.company],
+    )

@@ -274,8 +274,14 @@ def test_staff_required_lets_only_staff_with_a_second_factor_through(rf, client,
         request.session = SessionStore(client.session.session_key)
         return request
 
+    from django.contrib.auth.models import AnonymousUser
+
     with pytest.raises(Http404):
         back_office(request_for(employer_a, second_factor=True))
+    anonymous = rf.get("/backoffice/")
+    anonymous.user, anonymous.session = AnonymousUser(), SessionStore()
+    with pytest.raises(Http404):  # not the login page: the address reveals nothing
+        back_office(anonymous)
     response = back_office(request_for(staff, second_factor=False))
     assert response.status_code == 302
     assert response.url == reverse("staff_second_factor")

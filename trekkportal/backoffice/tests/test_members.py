@@ -91,11 +91,38 @@ def test_the_member_pages_have_a_fixed_number_of_queries(
         staff_client.get(reverse("backoffice:members"), {"q": "nordmann"})
 
     url = reverse("backoffice:member", args=[ola.pk])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         staff_client.get(url)
     start_employment(member=ola, company=company_b, from_period=Period(2026, 1))
-    with django_assert_num_queries(9):
+    utrukket(ola, company_a, Period(2025, 11), status="employed")
+    utrukket(ola, company_b, Period(2026, 2))
+    with django_assert_num_queries(10):
         staff_client.get(url)
+
+
+def utrukket(member, company, period, *, status=""):
+    from trekkportal.reconciliation.models import MissingDeduction, Reconciliation
+
+    run = Reconciliation.objects.create(
+        company=company, period=period.first_day, state="reconciled"
+    )
+    return MissingDeduction.objects.create(
+        reconciliation=run,
+        company=company,
+        period=period.first_day,
+        member=member,
+        state="answered" if status else "open",
+        status=status,
+        comment="Ansatt, glemt i lønnskjøringen" if status else "",
+    )
+
+
+def test_the_member_page_shows_the_utrukne_and_the_answers(staff_client, ola, company_a):
+    utrukket(ola, company_a, Period(2025, 11), status="employed")
+    page = staff_client.get(reverse("backoffice:member", args=[ola.pk])).content.decode()
+    assert "Ikke trukket (utrukne) og svarene" in page
+    assert "Ansatt, glemt i lønnskjøringen" in page
+    assert "1125" in page
 
 
 def register_file(*rows) -> SimpleUploadedFile:

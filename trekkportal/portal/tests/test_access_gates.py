@@ -20,6 +20,7 @@ BEFORE_NDA = "a logged-in user, before the NDA"
 LOGGED_IN = "a logged-in user who accepted the NDA"
 EMPLOYER = "an employer with the NDA accepted and an active company"
 STAFF = "union staff with the NDA accepted and a second factor"
+BACKOFFICE = "union staff (the back office: 404 for anyone else, anonymous visitors too)"
 ADMIN_DOOR = "the admin's login and logout, which send everyone to the portal's"
 
 AUDIENCE = {
@@ -73,7 +74,7 @@ def audience(name: str) -> str:
     if name.startswith("admin:") and name not in AUDIENCE:
         return STAFF  # the whole admin, through admin_security.secure_admin
     if name.startswith("backoffice:"):
-        return STAFF  # the whole back office, each view declaring staff_required
+        return BACKOFFICE  # the whole back office, each view declaring staff_required
     return AUDIENCE[name]
 
 
@@ -94,6 +95,7 @@ def test_every_url_is_in_the_table(db):
     ]
     assert sorted(set(unknown) - set(AUDIENCE)) == []
     assert len(urls_for(STAFF)) > 20  # the admin is walked too
+    assert len(urls_for(BACKOFFICE)) > 20
 
 
 def test_every_view_declares_its_gate_where_it_is_defined(db):
@@ -124,13 +126,22 @@ def test_anonymous_visitors_are_sent_to_login_from_everything_but_the_open_pages
     assert client.get(reverse("login")).status_code == 200
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_anonymous_visitors_get_404_on_every_back_office_url(client, db, method):
+    """The issue: "Staff only ...; anyone else gets 404" — no login redirect that would
+    tell a visitor the address exists."""
+    for name, path in urls_for(BACKOFFICE):
+        response = getattr(client, method)(path)
+        assert response.status_code == 404, (name, path, response.status_code)
+
+
 def test_a_user_before_the_nda_reaches_only_the_open_pages(client, employer_a):
     log_in_client(client, employer_a, accept_nda=False)
     nda = reverse("nda")
     for name, path in urls_for(ANYONE, BEFORE_NDA):
         response = client.get(path)
         assert not (response.status_code == 302 and response.url.startswith(nda)), name
-    for name, path in urls_for(LOGGED_IN, EMPLOYER, STAFF):
+    for name, path in urls_for(LOGGED_IN, EMPLOYER, STAFF, BACKOFFICE):
         response = client.get(path)
         assert response.status_code == 302 and response.url.startswith(nda), (name, path)
 
@@ -141,7 +152,8 @@ def test_employers_see_their_pages_and_never_the_back_office(client_a):
         # the receipt of submission 1 does not exist for company A: 404, not someone's
         assert response.status_code in (200, 302, 404, 405), (name, path)
         assert not is_login_redirect(response), name
-    for name, path in [*urls_for(STAFF), ("staff_second_factor", reverse("staff_second_factor"))]:
+    staff_second_factor = ("staff_second_factor", reverse("staff_second_factor"))
+    for name, path in [*urls_for(STAFF, BACKOFFICE), staff_second_factor]:
         response = client_a.get(path, follow=True)
         assert response.status_code == 404, (name, path, response.status_code)
 
@@ -154,7 +166,7 @@ def test_a_user_without_a_company_is_refused_every_employer_page(db):
 
 
 def test_staff_reach_the_admin(staff_client):
-    for name, path in urls_for(STAFF):
+    for name, path in urls_for(STAFF, BACKOFFICE):
         if "/1/" in path:
             continue  # an object that may not exist
         response = staff_client.get(path)
