@@ -39,6 +39,7 @@ AUDIENCE = {
     "healthz": ANYONE,  # load balancers
     "request_too_large": ANYONE,  # nginx's page for a body over its limit
     "nda": BEFORE_NDA,
+    "session_status": BEFORE_NDA,  # the session warning: seconds left, "Stay logged in"
     "staff_second_factor": LOGGED_IN,  # staff only: 404 for anyone else
     "account_change_password": LOGGED_IN,
     "account_reauthenticate": LOGGED_IN,
