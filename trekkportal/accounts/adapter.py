@@ -53,7 +53,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         """Union staff land on the back office (a ``next`` address still wins: allauth asks
-        here only when there is none, and keeps it through the second factor)."""
+        here only when there is none, and keeps it through the second factor). A form kept
+        when the session expired comes first: a lost ``next`` still leads back to it."""
+        from .expiry import kept_form_url
+
+        kept = kept_form_url(request)
+        if kept:
+            return kept
         if request.user.is_authenticated and request.user.is_staff:
             return reverse("backoffice:overview")
         return super().get_login_redirect_url(request)
