@@ -116,6 +116,7 @@ def confirm_code(request, purpose: str):
         elif not confirmed:
             process.confirm_code()
         if valid and process.user is not None:
+            request.code_purpose = purpose  # the adapter's message: activated, or changed
             set_password_by_code(
                 request=request, user=process.user, password=form.cleaned_data["password1"]
             )

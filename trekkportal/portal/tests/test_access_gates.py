@@ -37,6 +37,7 @@ AUDIENCE = {
     "account_reset_password": ANYONE,
     "set_language": ANYONE,
     "healthz": ANYONE,  # load balancers
+    "favicon": ANYONE,  # /favicon.ico: a redirect to the static SVG
     "request_too_large": ANYONE,  # nginx's page for a body over its limit
     "nda": BEFORE_NDA,
     "session_status": BEFORE_NDA,  # the session warning: seconds left, "Stay logged in"
