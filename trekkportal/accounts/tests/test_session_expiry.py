@@ -112,7 +112,7 @@ def test_the_receipt_polling_does_not_keep_the_session_alive(client, employer_a,
 
     with time_machine.travel(START, tick=False) as clock:
         log_in_client(client, employer_a)
-        submission = submit_one_csv(company_a, employer_a)
+        submission = submit_one_csv(company_a, employer_a).submission
         status = reverse("submissions:receipt_status", args=[submission.pk])
         for _ in range(IDLE // 120):
             clock.shift(120)
