@@ -81,7 +81,7 @@ def site_url_for(address: str) -> str:
     if not _sep:
         host, port = ("127.0.0.1", address) if address.isdigit() else (address, "8000")
     host = host.strip("[]") or "127.0.0.1"
-    if host in ("0.0.0.0", "::"):
+    if host in ("0.0.0.0", "::"):  # noqa: S104 - recognising the address, not binding to it
         import socket
 
         try:

@@ -7,8 +7,8 @@ from trekkportal.portal.i18n import set_language
 from trekkportal.portal.views import favicon, healthz
 
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
-    path("favicon.ico", favicon, name="favicon"),  # browsers ask for it; the SVG icon  # load balancers (no data, no version)
+    path("healthz", healthz, name="healthz"),  # load balancers (no data, no version)
+    path("favicon.ico", favicon, name="favicon"),  # browsers ask for it: the SVG icon
     path("for-stor/", request_too_large, name="request_too_large"),  # nginx's 413 page
     # login, logout, activation, forgotten password, NDA, staff TOTP (issue "Accounts")
     path("", include("trekkportal.accounts.urls")),

@@ -196,13 +196,13 @@ def login_notice(request: HttpRequest) -> str:
     if marker is None:
         return ""
     if marker.get("reason") == "absolute":
-        notice = _(
-            "You were logged out because you logged in more than %(hours)s hours ago."
-        ) % {"hours": settings.SESSION_COOKIE_AGE // 3600}
+        notice = _("You were logged out because you logged in more than %(hours)s hours ago.") % {
+            "hours": settings.SESSION_COOKIE_AGE // 3600
+        }
     else:
-        notice = _(
-            "You were logged out because you were inactive for %(minutes)s minutes."
-        ) % {"minutes": settings.SESSION_IDLE_TIMEOUT // 60}
+        notice = _("You were logged out because you were inactive for %(minutes)s minutes.") % {
+            "minutes": settings.SESSION_IDLE_TIMEOUT // 60
+        }
     kept = request.session.get(KEPT_FORM_KEY)
     if isinstance(kept, dict) and kept.get("user") == marker.get("user"):
         notice += " " + _(

@@ -108,9 +108,13 @@ def mark_login(request) -> None:
     session[LAST_SEEN_KEY] = now
     session.pop(EXPIRED_KEY, None)
     kept = session.get(KEPT_FORM_KEY)
-    if isinstance(kept, dict) and kept.get("user") == request.user.pk and kept.get("company"):
-        if any(c.pk == kept["company"] for c in companies_for_user(request.user)):
-            session[ACTIVE_COMPANY_SESSION_KEY] = kept["company"]
+    company_id = kept.get("company") if isinstance(kept, dict) else None
+    if (
+        company_id
+        and kept["user"] == request.user.pk
+        and any(c.pk == company_id for c in companies_for_user(request.user))
+    ):
+        session[ACTIVE_COMPANY_SESSION_KEY] = company_id
 
 
 def extend_session(request) -> int:

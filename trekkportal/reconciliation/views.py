@@ -77,7 +77,9 @@ def _render_list(request, *, bound=None, status=200):
             form = bound[1]
         else:
             initial = {
-                name: kept[f"{prefix}-{name}"] for name in ("status", "comment") if kept.get(f"{prefix}-{name}")
+                name: kept[f"{prefix}-{name}"]
+                for name in ("status", "comment")
+                if kept.get(f"{prefix}-{name}")
             }
             form = AnswerForm(prefix=prefix, initial=initial)
         rows.append((missing, form))

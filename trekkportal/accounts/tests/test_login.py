@@ -152,7 +152,9 @@ def test_throttling_is_not_a_permanent_lockout(client, employer_a):
 def test_the_lockout_says_how_long_to_wait_from_the_rate_limits(client, employer_a, settings):
     for _ in range(6):
         response = log_in(client, employer_a.email, "feil passord")
-    assert "For mange innloggingsforsøk. Vent 5 minutter og prøv igjen." in response.content.decode()
+    assert (
+        "For mange innloggingsforsøk. Vent 5 minutter og prøv igjen." in response.content.decode()
+    )
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login_failed": "5/15m/key"}
     from trekkportal.accounts.adapter import lockout_minutes
 

@@ -17,7 +17,6 @@ from django.urls import reverse
 from tests.fixtures import PASSWORD, log_in_client
 from trekkportal.accounts.expiry import KEPT_FORM_KEY
 from trekkportal.accounts.selectors import ACTIVE_COMPANY_SESSION_KEY
-from trekkportal.audit.models import AuditEvent
 from trekkportal.lib.identity import make_valid_nin
 from trekkportal.submissions.models import Submission
 from trekkportal.submissions.tests.files import CSV, upload, xlsx

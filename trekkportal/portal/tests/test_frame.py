@@ -259,7 +259,10 @@ def test_a_user_with_one_company_is_told_how_to_get_access_to_more(client_b, set
 
 
 def test_a_user_with_several_companies_is_not_told_to_ask_for_more(client_a):
-    assert "data-more-companies" not in client_a.get(reverse("submissions:innsending")).content.decode()
+    assert (
+        "data-more-companies"
+        not in client_a.get(reverse("submissions:innsending")).content.decode()
+    )
 
 
 def test_every_page_has_a_favicon_and_favicon_ico_leads_to_it(client, db):
@@ -317,6 +320,6 @@ def test_dev_start_address_becomes_the_site_url_of_the_processes():
     assert dev.site_url_for("[::1]:8000") == "http://[::1]:8000"
     everywhere = dev.site_url_for("0.0.0.0:8080")
     assert everywhere.startswith("http://") and everywhere.endswith(":8080")
-    assert "0.0.0.0" not in everywhere
+    assert "0.0.0.0" not in everywhere  # noqa: S104
     source = (settings.BASE_DIR / "dev.py").read_text()
     assert '"SITE_URL": os.environ.get("SITE_URL") or site_url_for(address)' in source
