@@ -261,3 +261,18 @@ def test_an_utrukne_answer_posted_after_expiry_is_kept(client, employer_a, compa
     assert re.search(r'<option value="other" selected>', html)
     missing.refresh_from_db()
     assert missing.status != "other"  # nothing was sent: the employer sends it again
+
+
+def test_a_forgotten_password_on_the_way_back_still_leads_to_the_kept_form(client, employer_a):
+    from .helpers import NEW_PASSWORD, code_from_outbox, request_code, submit_code
+
+    with time_machine.travel(START, tick=False) as clock:
+        clock.shift(expire_while_the_form_is_open(client, employer_a))
+        post_form(client, comment="Etter nytt passord")
+        request_code(client, employer_a.email, flow="password_forgotten")
+        submit_code(client, code_from_outbox(), flow="password_forgotten")
+        response = client.post(
+            reverse("login"), {"login": employer_a.email, "password": NEW_PASSWORD}
+        )
+        assert response.url == FORM
+        assert "Etter nytt passord" in client.get(FORM).content.decode()
