@@ -4,6 +4,9 @@ SessionTimeoutMiddleware: a session ends after ``SESSION_IDLE_TIMEOUT`` seconds 
 request, and ``SESSION_COOKIE_AGE`` seconds after login whatever happens (absolute).
 Deactivated users are anonymous on their next request already (the auth backend refuses
 inactive users and deactivation bumps the session epoch).
+Views marked ``expiry.not_activity`` (the session warning's check, the receipt's polling)
+do not move the idle clock; a form view marked ``expiry.keeps_form`` posted after expiry
+keeps its non-file fields for the next login of the same user (``accounts.expiry``).
 
 NdaRequiredMiddleware: a logged-in user who has not accepted the current NDA version is
 sent to the NDA page from every URL except the views marked ``@open_before_nda`` (the few
