@@ -59,15 +59,40 @@ def start(args: list[str]) -> None:
     manage("migrate", "--no-input", "-v", "0")
     manage("seed_demo")
     address = args[0] if args else "127.0.0.1:8000"
-    print(f"\nTrekkportal runs at http://{address}/  (Ctrl+C stops it)\n", flush=True)
+    # E-mail links (and the allowed host names) follow the address served, unless SITE_URL
+    # says otherwise; both processes get it.
+    env = {**os.environ, "SITE_URL": os.environ.get("SITE_URL") or site_url_for(address)}
+    print(f"\nTrekkportal runs at {env['SITE_URL']}/  (Ctrl+C stops it)\n", flush=True)
     # The background worker (parsing, e-mail, schedules) runs beside the web server.
-    worker = subprocess.Popen([str(PYTHON), "manage.py", "run_worker"], cwd=ROOT)
+    worker = subprocess.Popen([str(PYTHON), "manage.py", "run_worker"], cwd=ROOT, env=env)
     try:
-        manage("runserver", address)
+        run(PYTHON, "manage.py", "runserver", address, env=env)
     finally:
         if worker.poll() is None:
             worker.terminate()
         worker.wait(30)
+
+
+def site_url_for(address: str) -> str:
+    """The address links in e-mails use for `start ADDRESS`: "192.168.1.5:8000" as it is,
+    a port alone on 127.0.0.1, and every interface (0.0.0.0, ::) as this machine's address
+    on its network (a UDP "connection" sends nothing; loopback if there is no network)."""
+    host, _sep, port = address.rpartition(":")
+    if not _sep:
+        host, port = ("127.0.0.1", address) if address.isdigit() else (address, "8000")
+    host = host.strip("[]") or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):  # noqa: S104 - recognising the address, not binding to it
+        import socket
+
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                probe.connect(("192.0.2.1", 9))  # TEST-NET: never reached
+                host = probe.getsockname()[0]
+        except OSError:
+            host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def test(args: list[str]) -> None:

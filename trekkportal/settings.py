@@ -172,7 +172,9 @@ if _cache_url:
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute timeout, enforced by accounts middleware too
-SESSION_IDLE_TIMEOUT = 30 * 60
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+# The page warns this long before the idle timeout, with a choice to stay logged in.
+SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=5 * 60)
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "trekkportal.portal.errors.csrf_failure"  # our page, in Norwegian

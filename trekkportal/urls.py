@@ -4,10 +4,11 @@ from django.urls import include, path
 from trekkportal.accounts.admin_security import secure_admin
 from trekkportal.portal.errors import request_too_large
 from trekkportal.portal.i18n import set_language
-from trekkportal.portal.views import healthz
+from trekkportal.portal.views import favicon, healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),  # load balancers (no data, no version)
+    path("favicon.ico", favicon, name="favicon"),  # browsers ask for it: the SVG icon
     path("for-stor/", request_too_large, name="request_too_large"),  # nginx's 413 page
     # login, logout, activation, forgotten password, NDA, staff TOTP (issue "Accounts")
     path("", include("trekkportal.accounts.urls")),

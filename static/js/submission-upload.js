@@ -6,8 +6,13 @@
 
   var kept = [];
 
+  /* As the portal writes sizes (submissions/display.py: format_size): "1,2 MB", "25 MB". */
   function formatSize(bytes) {
-    if (bytes >= 1024 * 1024) return (bytes / (1024 * 1024)).toFixed(1).replace(".", ",") + " MB";
+    var comma = document.documentElement.lang === "en" ? "." : ",";
+    if (bytes >= 1024 * 1024) {
+      var megabytes = Math.round((bytes / (1024 * 1024)) * 10) / 10;
+      return String(megabytes).replace(".", comma) + " MB";
+    }
     if (bytes >= 1024) return Math.round(bytes / 1024) + " kB";
     return bytes + " B";
   }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fixtures import PASSWORD
 from trekkportal.submissions.models import Submission
 
 from .axe import assert_accessible
@@ -37,3 +38,36 @@ def test_problems_are_said_before_uploading_and_the_files_stay_chosen(page, empl
     page.get_by_role("button", name="Send inn").click()
     page.get_by_role("heading", name="Trekklisten er mottatt").wait_for()
     assert Submission.objects.get().files.get().original_name == "oktober.csv"
+
+
+def test_the_session_ends_while_the_form_is_open_and_nothing_but_the_files_is_lost(
+    page, employer_a, settings
+):
+    """A short session: the dialog says it has ended; sending anyway keeps the form, the
+    login page explains, and after logging in the form is back with the files named."""
+    settings.SESSION_IDLE_TIMEOUT = 15
+    settings.SESSION_WARNING_SECONDS = 1
+    log_in(page, employer_a.email)
+    page.get_by_role("link", name="Innsending").click()
+    add_file(page, "oktober.csv", CSV, "text/csv")
+    page.get_by_label("Periode").select_option(index=1)
+    chosen = page.get_by_label("Periode").input_value()
+    page.get_by_label("Merknad").fill("Sendes etter pausen")
+
+    ended = page.get_by_role("alertdialog", name="Du er logget ut")
+    ended.wait_for(timeout=30_000)
+    assert_accessible(page)
+    ended.get_by_role("button", name="Lukk").click()
+    page.get_by_role("button", name="Send inn").click()
+
+    page.wait_for_url("**/logg-inn/**")
+    assert "Du ble logget ut fordi du var inaktiv" in page.locator("main").inner_text()
+    assert not Submission.objects.exists()
+    page.get_by_label("E-post").fill(employer_a.email)
+    page.get_by_label("Passord", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Logg inn").click()
+    page.wait_for_url("**/innsending/")
+    assert page.get_by_label("Periode").input_value() == chosen
+    assert page.get_by_label("Merknad").input_value() == "Sendes etter pausen"
+    assert "filen må legges til på nytt: oktober.csv" in page.locator("main").inner_text()
+    assert_accessible(page)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from typing import Any
 
@@ -10,9 +11,11 @@ from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal.cryptokit import generate_user_code
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
@@ -53,14 +56,62 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         """Union staff land on the back office (a ``next`` address still wins: allauth asks
-        here only when there is none, and keeps it through the second factor)."""
+        here only when there is none, and keeps it through the second factor). A form kept
+        when the session expired comes first: a lost ``next`` still leads back to it."""
+        from .expiry import kept_form_url
+
+        kept = kept_form_url(request)
+        if kept:
+            return kept
         if request.user.is_authenticated and request.user.is_staff:
             return reverse("backoffice:overview")
         return super().get_login_redirect_url(request)
 
+    def validation_error(self, code: str, *args: Any) -> ValidationError:
+        if code == "too_many_login_attempts":
+            # allauth says only "try again later": say how long, from the rate limits.
+            minutes = lockout_minutes()
+            return ValidationError(
+                ngettext(
+                    "Too many failed login attempts. Wait %(minutes)s minute and try again.",
+                    "Too many failed login attempts. Wait %(minutes)s minutes and try again.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+                code=code,
+            )
+        return super().validation_error(code, *args)
+
+    def add_message(
+        self,
+        request: HttpRequest,
+        level: int,
+        message_template: str | None = None,
+        message_context: dict[str, Any] | None = None,
+        extra_tags: str = "",
+        message: str | None = None,
+    ) -> None:
+        if (
+            message_template == "account/messages/password_changed.txt"
+            and getattr(request, "code_purpose", "") == "activation"
+        ):
+            # The first password is the activation, not a change.
+            message_template = None
+            message = gettext("The account is activated. Log in with your e-mail and password.")
+        super().add_message(request, level, message_template, message_context, extra_tags, message)
+
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
         attempted = str(credentials.get("email", ""))[:254]
         record(AuditAction.LOGIN_FAILED, request=request, attempted_email=attempted)
+
+
+def lockout_minutes() -> int:
+    """How long a user locked out after failed logins waits: the longest window of
+    ``ACCOUNT_RATE_LIMITS["login_failed"]``, in whole minutes."""
+    from allauth.core.internal.ratelimit import parse_rates
+
+    rates = parse_rates(account_settings.RATE_LIMITS.get("login_failed"))
+    return max(1, math.ceil(max((rate.duration for rate in rates), default=60) / 60))
 
 
 def render_code_email(*, email: str, code: str, purpose: str) -> EmailMultiAlternatives:

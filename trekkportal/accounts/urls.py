@@ -37,6 +37,7 @@ urlpatterns = [
         name="password_forgotten_confirm",
     ),
     path("taushetserklaering/", views.nda, name="nda"),
+    path("sesjon/", views.session_status, name="session_status"),
     path("konto/totp/", views.staff_second_factor, name="staff_second_factor"),
     path("konto/passord/", allauth_views.password_change, name="account_change_password"),
     # The second factor at login comes before the NDA; the rest of allauth.mfa after it.

@@ -17,7 +17,7 @@ from allauth.decorators import rate_limit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -29,6 +29,7 @@ from trekkportal.lib.redirects import safe_next_url
 
 from .adapter import CODE_FORMAT, render_code_email
 from .decorators import open_before_nda
+from .expiry import login_notice, not_activity, seconds_left
 from .forms import ConfirmCodeForm, NdaForm, RequestCodeForm
 from .nda import current_nda_version, nda_accepted
 from .services import accept_nda, set_password_by_code
@@ -46,6 +47,10 @@ FLOWS = {
 
 class LoginView(AllauthLoginView):
     template_name = "account/login.html"
+
+    def get_context_data(self, **kwargs):
+        # After an expired session: why the user is here, and that a posted form was kept.
+        return {**super().get_context_data(**kwargs), "expiry_notice": login_notice(self.request)}
 
 
 login = open_before_nda(LoginView.as_view())
@@ -111,6 +116,7 @@ def confirm_code(request, purpose: str):
         elif not confirmed:
             process.confirm_code()
         if valid and process.user is not None:
+            request.code_purpose = purpose  # the adapter's message: activated, or changed
             set_password_by_code(
                 request=request, user=process.user, password=form.cleaned_data["password1"]
             )
@@ -145,6 +151,23 @@ def nda(request):
     return render(
         request, "accounts/nda.html", {**context, "companies": [], "active_company": None}
     )
+
+
+@not_activity  # a GET only asks; the user's explicit POST is what extends the session
+@open_before_nda
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_status(request):
+    """The session warning's endpoint (static/js/session-warning.js): GET says how many
+    seconds the session has left without counting as activity; POST ("Stay logged in", with
+    the CSRF token) starts the idle clock again. No personal data in the answer."""
+    from .middleware import extend_session
+
+    left = extend_session(request) if request.method == "POST" else seconds_left(request)
+    response = JsonResponse({"seconds_left": left})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @never_cache

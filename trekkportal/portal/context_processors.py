@@ -2,6 +2,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from trekkportal.accounts.expiry import seconds_left
 from trekkportal.accounts.selectors import get_active_company, get_companies
 from trekkportal.lib.nincrypt import keys_are_derived
 
@@ -38,6 +39,11 @@ def portal(request):
         current = getattr(request.resolver_match, "view_name", "")
         current = TAB_OF.get(current, current)
         context.update(
+            # For the session warning (static/js/session-warning.js).
+            session_seconds_left=seconds_left(request),
+            session_warning_seconds=min(
+                settings.SESSION_WARNING_SECONDS, settings.SESSION_IDLE_TIMEOUT // 2
+            ),
             companies=get_companies(request),
             active_company=get_active_company(request),
             tabs=[

@@ -4,7 +4,7 @@ pages are their apps' views: "Brev" is ``letters.views``, "Utrukne" is
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -32,6 +32,17 @@ def switch(request):
     else:
         messages.success(request, _("You are now working for %(name)s.") % {"name": company.name})
     return HttpResponseRedirect(safe_next_url(request, "portal:home"))
+
+
+@open_before_nda
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: the portal's SVG icon."""
+    from django.templatetags.static import static
+
+    response = HttpResponsePermanentRedirect(static("favicon.svg"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @open_before_nda

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from trekkportal.accounts.decorators import company_required
+from trekkportal.accounts.expiry import keeps_form, take_kept_form
 
 from .forms import AnswerForm, prefix_for
 from .selectors import (
@@ -29,6 +30,12 @@ def utrukne(request):
     return _render_list(request)
 
 
+def _answer_fields(pk: int) -> tuple[str, ...]:
+    prefix = prefix_for(pk)
+    return (f"{prefix}-status", f"{prefix}-comment")
+
+
+@keeps_form(back_to="portal:utrukne", fields=_answer_fields)  # posted after expiry
 @company_required  # outermost: without a company even a GET is refused (403), not 405
 @require_POST
 def answer(request, pk: int):
@@ -62,12 +69,19 @@ def _render_list(request, *, bound=None, status=200):
     answered_page = Paginator(answered_missing_deductions(request.company), PAGE_SIZE).get_page(
         request.GET.get("besvart")
     )
+    kept = take_kept_form(request, "portal:utrukne", request.company.pk) if bound is None else {}
     rows = []
     for missing in open_page.object_list:
+        prefix = prefix_for(missing.pk)
         if bound is not None and bound[0] == missing.pk:
             form = bound[1]
         else:
-            form = AnswerForm(prefix=prefix_for(missing.pk))
+            initial = {
+                name: kept[f"{prefix}-{name}"]
+                for name in ("status", "comment")
+                if kept.get(f"{prefix}-{name}")
+            }
+            form = AnswerForm(prefix=prefix, initial=initial)
         rows.append((missing, form))
     return render(
         request,

@@ -26,6 +26,7 @@ from trekkportal.lib.filesafety import neutralise_cell
 from trekkportal.lib.nincrypt import decrypt_nin
 from trekkportal.portal.admin import ReadOnlyAdminMixin
 
+from .display import format_size
 from .models import LINE_FIELDS, ColumnMapping, DeductionLine, ParseIssue, Submission, SubmittedFile
 from .selectors import get_submitted_file_for_staff
 from .storage import download_response
@@ -137,7 +138,11 @@ class ColumnMappingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(SubmittedFile)
 class SubmittedFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("original_name", "submission", "size", "state", "rows", "total_amount")
+    @admin.display(description=_("Size"), ordering="size")
+    def file_size(self, obj: SubmittedFile) -> str:
+        return format_size(obj.size)
+
+    list_display = ("original_name", "submission", "file_size", "state", "rows", "total_amount")
     list_filter = ("state", "kind")
     list_select_related = ("submission__company",)
     search_fields = ("original_name", "sha256", "submission__company__name")

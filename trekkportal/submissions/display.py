@@ -13,11 +13,17 @@ if TYPE_CHECKING:
     from .parsers.model import RowError
 
 
-def format_size(size: int) -> str:
+def format_size(size: int | None) -> str:
+    """The one way a file size is written: "1,2 MB", "25 MB", "830 kB", "12 B", in the
+    active language's number format (the template filter ``filesize`` and the form's
+    script, static/js/submission-upload.js, write the same)."""
+    if size is None:
+        return ""
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.0f} MB"
+        megabytes = round(size / (1024 * 1024), 1)
+        return f"{number_format(megabytes, 0 if megabytes == int(megabytes) else 1)} MB"
     if size >= 1024:
-        return f"{size / 1024:.0f} kB"
+        return f"{number_format(round(size / 1024), 0)} kB"
     return f"{size} B"
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trekkportal.accounts.decorators import company_required
+from trekkportal.accounts.expiry import keeps_form, not_activity, take_kept_form
 from trekkportal.lib.periods import Period
 from trekkportal.portal.body_limit import limit_request_body
 
@@ -47,6 +48,11 @@ def _body_limit() -> int:
     return settings.SUBMISSION_MAX_TOTAL_SIZE + BODY_MARGIN
 
 
+# Posted after the session expired: the non-file fields are kept, the files named.
+KEPT_FIELDS = ("period", "contact_email", "comment", "is_correction")
+
+
+@keeps_form(back_to="submissions:innsending", fields=KEPT_FIELDS, files="files")
 @require_http_methods(["GET", "POST"])
 @company_required
 @limit_request_body(_body_limit, too_large=company_required(_too_large))
@@ -106,7 +112,10 @@ FORM_COMPANIES_KEPT = 20
 
 
 def _new_form(request) -> SubmissionForm:
-    form = SubmissionForm(initial={"contact_email": request.user.email})
+    kept = take_kept_form(request, "submissions:innsending", request.company.pk)
+    initial = {"contact_email": request.user.email}
+    initial.update({name: kept[name] for name in KEPT_FIELDS if kept.get(name)})
+    form = SubmissionForm(initial=initial)
     opened = request.session.get(FORM_COMPANIES_SESSION_KEY, {})
     opened[str(form.initial["idempotency_key"])] = request.company.pk
     request.session[FORM_COMPANIES_SESSION_KEY] = dict(list(opened.items())[-FORM_COMPANIES_KEPT:])
@@ -158,6 +167,7 @@ def receipt(request, pk: int):
     return _render_receipt(request, submission)
 
 
+@not_activity  # the receipt polls it by itself: the user may have left the desk
 @require_GET
 @company_required
 def receipt_status(request, pk: int):

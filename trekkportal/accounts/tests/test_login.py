@@ -150,6 +150,18 @@ def test_throttling_is_not_a_permanent_lockout(client, employer_a):
         assert log_in(client, employer_a.email).status_code == 302
 
 
+def test_the_lockout_says_how_long_to_wait_from_the_rate_limits(client, employer_a, settings):
+    for _ in range(6):
+        response = log_in(client, employer_a.email, "feil passord")
+    assert (
+        "For mange innloggingsforsøk. Vent 5 minutter og prøv igjen." in response.content.decode()
+    )
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login_failed": "5/15m/key"}
+    from trekkportal.accounts.adapter import lockout_minutes
+
+    assert lockout_minutes() == 15
+
+
 # B5 ------------------------------------------------------------------------------------
 def test_the_admin_login_form_cannot_be_used_to_guess_passwords(client, staff):
     for _ in range(10):
@@ -214,6 +226,9 @@ def test_staff_client_persona_is_ready_for_the_admin(staff_client):
 def test_an_employer_opening_the_admin_gets_404(client_a):
     response = client_a.get(reverse("admin:index"), follow=True)
     assert response.status_code == 404
+    page = response.content.decode()  # the portal's own page, in its frame, not a dead end
+    assert "Fant ikke siden" in page and 'class="site-header"' in page
+    assert 'aria-label="Hovedmeny"' in page and "Django" not in page
     response = client_a.get(reverse("admin:accounts_user_changelist"), follow=True)
     assert response.status_code == 404
     assert AuditEvent.objects.filter(action="access.refused").exists()

@@ -327,3 +327,19 @@ def test_a_known_address_is_answered_before_the_code_email_is_sent(client, new_u
         if thread.name == "code-email":
             thread.join(10)
     assert [m.to for m in mail.outbox] == [[new_user.email]]
+
+
+def test_after_activating_the_message_says_the_account_is_activated(client, new_user):
+    request_code(client, new_user.email)
+    response = submit_code(client, code_from_outbox())
+    page = client.get(response.url).content.decode()
+    assert "Kontoen er aktivert. Logg inn med e-postadressen og passordet ditt." in page
+    assert "Passordet er endret" not in page and "Passord endret" not in page
+
+
+def test_after_a_forgotten_password_the_message_says_it_was_changed(client, employer_a):
+    request_code(client, employer_a.email, flow="password_forgotten")
+    response = submit_code(client, code_from_outbox(), flow="password_forgotten")
+    page = client.get(response.url).content.decode()
+    assert "Kontoen er aktivert" not in page
+    assert "Passordet er endret." in page

@@ -38,8 +38,10 @@ AUDIENCE = {
     "account_reset_password": ANYONE,
     "set_language": ANYONE,
     "healthz": ANYONE,  # load balancers
+    "favicon": ANYONE,  # /favicon.ico: a redirect to the static SVG
     "request_too_large": ANYONE,  # nginx's page for a body over its limit
     "nda": BEFORE_NDA,
+    "session_status": BEFORE_NDA,  # the session warning: seconds left, "Stay logged in"
     "staff_second_factor": LOGGED_IN,  # staff only: 404 for anyone else
     "account_change_password": LOGGED_IN,
     "account_reauthenticate": LOGGED_IN,

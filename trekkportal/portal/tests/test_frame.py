@@ -1,6 +1,9 @@
 """The portal frame: tabs, company switcher, language, error pages and headers."""
 
+import re
+
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from trekkportal.audit.models import AuditEvent
@@ -218,3 +221,105 @@ def test_the_receipt_marks_the_submission_tab(client_a, company_a, employer_a):
     )
     html = client_a.get(reverse("submissions:receipt", args=[submission.pk])).content.decode()
     assert 'aria-current="page"' in html
+
+
+def test_every_employer_page_marks_its_tab(client_a, company_a, employer_a):
+    from tests.fixtures import submit_one_csv
+
+    submission = submit_one_csv(company_a, employer_a).submission
+    pages = {
+        reverse("submissions:innsending"): "Innsending",
+        reverse("submissions:innsendte"): "Innsendte lister det siste året",
+        reverse("portal:brev"): "Brev fra forbundet",
+        reverse("portal:utrukne"): "Utrukne",
+        reverse("submissions:receipt", args=[submission.pk]): "Innsending",
+    }
+    for url, tab in pages.items():
+        html = client_a.get(url).content.decode()
+        current = re.findall(r'<a href="[^"]*" aria-current="page">([^<]*)</a>', html)
+        assert current == [tab], (url, current)
+
+
+def test_the_switcher_changes_company_on_choice_with_a_button_without_javascript(client_a):
+    html = client_a.get(reverse("submissions:innsending")).content.decode()
+    assert re.search(r'<script src="[^"]*company-switch\.js" nonce="[^"]+" defer>', html)
+    assert '<button type="submit" class="button button--small">Bytt</button>' in html
+    script = (settings.BASE_DIR / "static" / "js" / "company-switch.js").read_text()
+    assert 'addEventListener("change"' in script and "requestSubmit" in script
+
+
+def test_a_user_with_one_company_is_told_how_to_get_access_to_more(client_b, settings):
+    settings.UNION_EMAIL = "trekk@forbundet.example"
+    html = client_b.get(reverse("submissions:innsending")).content.decode()
+    assert (
+        "Skal du sende lister for flere bedrifter? Ta kontakt med Industri Energi for å få "
+        "riktig tilgang:" in html
+    )
+    assert '<a href="mailto:trekk@forbundet.example">trekk@forbundet.example</a>' in html
+
+
+def test_a_user_with_several_companies_is_not_told_to_ask_for_more(client_a):
+    assert (
+        "data-more-companies"
+        not in client_a.get(reverse("submissions:innsending")).content.decode()
+    )
+
+
+def test_every_page_has_a_favicon_and_favicon_ico_leads_to_it(client, db):
+    html = client.get(reverse("login")).content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.url == "/static/favicon.svg"
+    assert (settings.BASE_DIR / "static" / "favicon.svg").read_text().startswith("<svg")
+
+
+@pytest.mark.parametrize(
+    ("size", "nb", "en"),
+    [
+        (12, "12 B", "12 B"),
+        (850 * 1024, "850 kB", "850 kB"),
+        (1_258_291, "1,2 MB", "1.2 MB"),
+        (25 * 1024 * 1024, "25 MB", "25 MB"),
+    ],
+)
+def test_file_sizes_are_written_one_way(size, nb, en):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from trekkportal.submissions.display import format_size
+
+    template = Template("{% load portal %}{{ size|filesize }}")
+    with translation.override("nb"):
+        assert format_size(size) == nb == template.render(Context({"size": size}))
+    with translation.override("en"):
+        assert format_size(size) == en
+
+
+def test_the_receipt_and_the_form_write_sizes_the_same_way(
+    client_a, company_a, employer_a, settings
+):
+    from tests.fixtures import submit_one_csv
+
+    submission = submit_one_csv(company_a, employer_a).submission
+    size = submission.files.get().size
+    html = client_a.get(reverse("submissions:receipt", args=[submission.pk])).content.decode()
+    assert f">{size} B</td>" in html
+    settings.SUBMISSION_MAX_FILE_SIZE = 1536 * 1024
+    form = client_a.get(reverse("submissions:innsending")).content.decode()
+    assert "Høyst 1,5 MB per fil og 50 MB per innsending." in form
+
+
+def test_dev_start_address_becomes_the_site_url_of_the_processes():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("dev", settings.BASE_DIR / "dev.py")
+    dev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dev)
+    assert dev.site_url_for("192.168.1.5:8000") == "http://192.168.1.5:8000"
+    assert dev.site_url_for("8001") == "http://127.0.0.1:8001"
+    assert dev.site_url_for("[::1]:8000") == "http://[::1]:8000"
+    everywhere = dev.site_url_for("0.0.0.0:8080")
+    assert everywhere.startswith("http://") and everywhere.endswith(":8080")
+    assert "0.0.0.0" not in everywhere  # noqa: S104
+    source = (settings.BASE_DIR / "dev.py").read_text()
+    assert '"SITE_URL": os.environ.get("SITE_URL") or site_url_for(address)' in source
