@@ -31,7 +31,13 @@ from typing import Any
 import orjson
 
 from trekkportal.lib.filesafety import DEFAULT_LIMITS, Limits, UnsafeFile
-from trekkportal.submissions.parsers.forkserver import CHUNK, DATA, ForkServer, ServerGone
+from trekkportal.submissions.parsers.forkserver import (
+    CHUNK,
+    DATA,
+    Answer,
+    ForkServer,
+    ServerGone,
+)
 from trekkportal.submissions.parsers.model import (
     Line,
     LineColumns,
@@ -87,6 +93,11 @@ def parse_safely(
                 os.lseek(file_fd, 0, os.SEEK_SET)
     finally:
         os.close(file_fd)
+    return outcome(answer)
+
+
+def outcome(answer: Answer) -> ParsedList | ParseFailure:
+    """What the child's answer means: its result if it answered in full, else why not."""
     if answer.timed_out or answer.killed_at_limit:
         return ParseFailure("timeout")
     if answer.exitcode != 0 or not answer.payload:
