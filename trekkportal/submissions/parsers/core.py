@@ -41,6 +41,7 @@ from trekkportal.submissions.parsers.model import (
     SURNAME,
     UNION_AMOUNT,
     Line,
+    LineColumns,
     ParsedList,
     RowError,
     Totals,
@@ -269,10 +270,13 @@ def build(
     ragged = fmt not in ("xlsx", "xls", "ods")  # calamine gives rows of equal width
     split = i_union >= 0 or i_club >= 0
 
-    lines: list[Line] = []
+    # The lines are kept as columns (``LineColumns``): the sandbox sends them as columns,
+    # so a list of 100,000 tuples would only have to be taken apart again.
+    columns_of_lines: list[list[Any]] = [[] for _ in Line._fields]
+    (a_row, a_nin, a_restored, a_uncertain, a_name, a_employee, a_member, a_base, a_amount,
+     a_union, a_club, a_period, a_birth, a_ok) = (c.append for c in columns_of_lines)  # fmt: skip
     errors: list[RowError] = []
-    append_line, append_error = lines.append, errors.append
-    new_line = tuple.__new__
+    append_error = errors.append
     (t0, t1, t2, t3), safe_ddmm = NIN_CHUNKS, SAFE_DDMM
     seen: dict[Any, int] = {}
     period_cache: dict[Any, Any] = {}
@@ -299,20 +303,30 @@ def build(
         if i_nin >= 0:
             cell = row[i_nin]
             kind = type(cell)
-            if kind is str and len(cell) == 11 and cell.isdigit() and cell.isascii():
-                nin = cell
+            # 11 digits: text, a number cell, or a number cell that lost its leading zero
+            # (read_nin's answer for it, without the call).
+            if kind is str:
+                digits = cell if len(cell) == 11 and cell.isdigit() and cell.isascii() else None
+            elif kind is float and 999_999_999 < cell < 1e11 and cell.is_integer():
+                digits = str(int(cell))
+                if len(digits) == 10:
+                    digits = "0" + digits
+                    restored = True
+            else:
+                digits = None
+            if digits is not None:
+                nin = digits
                 # check_nin's first step inline (most numbers are valid by the old rule
                 # with an ordinary date); anything else asks check_nin itself.
-                packed = t0[cell[:3]] + t1[cell[3:6]] + t2[cell[6:9]] + t3[cell[9:]]
-                if (packed >> 12) % 11 or (packed & 0xFFF) % 11 or cell[:4] not in safe_ddmm:
-                    reason = check_nin(cell)
-                elif cell[6] in "01234" or cell[4] in "0123":
+                packed = t0[digits[:3]] + t1[digits[3:6]] + t2[digits[6:9]] + t3[digits[9:]]
+                if (packed >> 12) % 11 or (packed & 0xFFF) % 11 or digits[:4] not in safe_ddmm:
+                    reason = check_nin(digits)
+                elif digits[6] in "01234" or digits[4] in "0123":
                     reason = None  # individual number <= 499, or born 2000-2039/1900-1939
                 else:
-                    reason = check_nin(cell)
-            elif kind is float and 9_999_999_999 < cell < 1e11 and cell.is_integer():
-                nin = str(int(cell))
-                reason = check_nin(nin)
+                    reason = check_nin(digits)
+                if restored and reason is not None:  # not a number with its zero dropped
+                    nin, reason, restored = digits[1:], "length", False
             elif cell == "" or cell is None or (kind is str and not cell.strip()):
                 what = _classify(row, mapping, amount_cell, listed_ore)
                 if what == "skip":
@@ -521,19 +535,27 @@ def build(
                 member_no = _text(member_no)
         else:
             member_no = ""
-        append_line(
-            new_line(
-                Line,
-                (row_no, nin, restored, uncertain, name, employee_no, member_no, base_ore, ore,
-                 union_ore, club_ore, period, birth, ok),
-            )
-        )  # fmt: skip
+        a_row(row_no)
+        a_nin(nin)
+        a_restored(restored)
+        a_uncertain(uncertain)
+        a_name(name)
+        a_employee(employee_no)
+        a_member(member_no)
+        a_base(base_ore)
+        a_amount(ore)
+        a_union(union_ore)
+        a_club(club_ore)
+        a_period(period)
+        a_birth(birth)
+        a_ok(ok)
         if ok:
             valid += 1
             valid_ore += ore  # type: ignore[operator]  # a valid line has an amount
         else:
             invalid += 1
 
+    lines = LineColumns(columns_of_lines, len(columns_of_lines[0]))
     if not lines and not errors:
         errors.append(RowError(None, None, "no_table", {}))
     if declared_ore is not None and declared_ore != listed_ore:

@@ -139,6 +139,11 @@ class LineColumns(Sequence[Line]):
     def __len__(self) -> int:
         return self._count
 
+    @property
+    def columns(self) -> Sequence[Sequence[Any]]:
+        """One sequence per ``Line`` field, in field order."""
+        return self._columns
+
     def __iter__(self) -> Iterator[Line]:
         return map(_new_line, zip(*self._columns))  # type: ignore[arg-type]
 

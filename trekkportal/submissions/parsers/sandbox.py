@@ -25,7 +25,9 @@ import os
 import resource
 import signal
 import socket
+from collections.abc import Sequence
 from dataclasses import asdict
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -140,18 +142,23 @@ def encode(outcome: ParsedList | ParseFailure) -> dict[str, Any]:
         "totals": [t.rows, t.valid, t.invalid, t.amount_ore, t.declared_ore],
         "errors": [[e.row, e.column, e.code, e.params] for e in outcome.errors],
         "count": len(outcome.lines),
-        # zip(*lines): the lines turned into columns in one pass, in C
-        "lines": [_pack(column) for column in zip(*outcome.lines)] if outcome.lines else [],
+        "lines": [_pack(column) for column in _columns(outcome.lines)] if outcome.lines else [],
     }
 
 
-def _pack(column: tuple[Any, ...]) -> Any:
+def _columns(lines: Sequence[Line]) -> Sequence[Sequence[Any]]:
+    if isinstance(lines, LineColumns):
+        return lines.columns  # as parse() keeps them
+    return [list(map(itemgetter(i), lines)) for i in range(LINE_WIDTH)]
+
+
+def _pack(column: Sequence[Any]) -> Any:
     """A column as an array, or ``{"same": value}`` when every line has the same value
     (flags, the period, a column the list does not have): most of a list's columns;
     ``{"from": n}`` for n, n+1, n+2... (the row numbers of a list without gaps)."""
     first, count = column[0], len(column)
     kind = type(first)
-    if kind is int and column[-1] - first == count - 1 and column == tuple(
+    if kind is int and column[-1] - first == count - 1 and list(column) == list(
         range(first, first + count)
     ):
         return {"from": first}
@@ -169,7 +176,9 @@ def _pack(column: tuple[Any, ...]) -> Any:
 
 # Text columns (identity numbers, names, numbers) travel as one string each: writing and
 # reading one long string is far cheaper than 100,000 short ones.
-_SEP = "\u241f"  # SYMBOL FOR UNIT SEPARATOR: not in payroll data, not escaped in JSON
+# DELETE: ASCII (so joining Latin-1 text keeps one byte a character), not escaped in JSON,
+# not in payroll data; a column where a value holds it travels as an array.
+_SEP = "\x7f"
 
 
 def _unpack(column: Any, count: int) -> list[Any]:
