@@ -278,7 +278,6 @@ def build(
     errors: list[RowError] = []
     append_error = errors.append
     (t0, t1, t2, t3), safe_ddmm = NIN_CHUNKS, SAFE_DDMM
-    seen: dict[Any, int] = {}
     period_cache: dict[Any, Any] = {}
     date_cache: dict[Any, Any] = {}
     valid = invalid = valid_ore = listed_ore = 0
@@ -508,17 +507,6 @@ def build(
                                       {"value": _text(cell)[:20]}))  # fmt: skip
                 period = None
 
-        # Duplicates within the file
-        key = nin if nin is not None else ((birth, name.casefold()) if birth and name else None)
-        if key is not None:
-            first_row = seen.get(key)
-            if first_row is None:
-                seen[key] = row_no
-            else:
-                ok = False
-                append_error(RowError(row_no, c_nin or c_name, "duplicate",
-                                      {"first_row": first_row}))  # fmt: skip
-
         if i_emp >= 0:
             employee_no = row[i_emp]
             if type(employee_no) is float and employee_no.is_integer():
@@ -556,6 +544,20 @@ def build(
             invalid += 1
 
     lines = LineColumns(columns_of_lines, len(columns_of_lines[0]))
+    # Duplicates within the file, after the loop: a set of the identity numbers says in
+    # one step (in C) that there are none, the common case; else each line is looked at.
+    nins = columns_of_lines[1]
+    if nins.count(None) or len(set(nins)) != len(nins):
+        duplicates = _duplicates(columns_of_lines, c_nin or c_name)
+        if duplicates:
+            oks, amounts = columns_of_lines[13], columns_of_lines[8]
+            for index, _error in duplicates:
+                if oks[index]:
+                    oks[index] = False
+                    valid, invalid = valid - 1, invalid + 1
+                    valid_ore -= amounts[index]
+            # Each after the row's other problems, as if found there (sorted is stable).
+            errors = sorted([*errors, *(e for _, e in duplicates)], key=_row_of)
     if not lines and not errors:
         errors.append(RowError(None, None, "no_table", {}))
     if declared_ore is not None and declared_ore != listed_ore:
@@ -577,6 +579,32 @@ def build(
     return ParsedList(
         format=fmt, columns=columns, lines=lines, errors=errors, totals=totals, meta=meta
     )
+
+
+def _row_of(error: RowError) -> int:
+    return error.row or 0
+
+
+def _duplicates(columns: list[list[Any]], column: str | None) -> list[tuple[int, RowError]]:
+    """(line index, problem) for every line whose person came earlier in the file: the
+    same identity number, or without one the same birth date and name."""
+    seen: dict[Any, int] = {}
+    found = []
+    rows, nins, names, births = columns[0], columns[1], columns[4], columns[12]
+    for index, (row_no, nin) in enumerate(zip(rows, nins, strict=True)):
+        if nin is not None:
+            key: Any = nin
+        else:
+            birth, name = births[index], names[index]
+            if not (birth and name):
+                continue
+            key = (birth, name.casefold())
+        first_row = seen.get(key)
+        if first_row is None:
+            seen[key] = row_no
+        else:
+            found.append((index, RowError(row_no, column, "duplicate", {"first_row": first_row})))
+    return found
 
 
 def _join_birth_and_personnummer(birth_cell: Any, digits: str, today: dt.date):

@@ -2,10 +2,10 @@
 
 Starting a fresh interpreter and importing calamine and the parser costs ~0.15 s a file.
 So each process that parses (a worker, ``inspect_list``) starts, on its first file, one
-*fork server*: a fresh interpreter running ``serve`` here, exec'd with a minimal environment (no database
-URL, no secret key), which imports only the parser and then waits. It never opens a
-database connection or reads a setting, so what a child inherits is the parser and
-nothing else. For every file it forks a child that sets its own limits (``RLIMIT_AS``,
+*fork server*: a fresh interpreter running ``serve`` here, exec'd with a minimal
+environment (no database URL, no secret key), which imports only the parser and waits.
+It never opens a database connection or reads a setting, so what a child inherits is the
+parser and nothing else. For every file it forks a child that sets its own limits (``RLIMIT_AS``,
 ``RLIMIT_CPU``, no file writes, no core dumps), reads the file and answers.
 
 The wire, all Unix sockets of type ``SOCK_SEQPACKET`` (message boundaries kept):
@@ -26,7 +26,7 @@ children. Nothing here unpickles anything: the answer is JSON, read as data.
 
 from __future__ import annotations
 
-import array
+import contextlib
 import json
 import os
 import select
@@ -45,7 +45,10 @@ CHUNK = 60_000  # bytes per message: below the socket's buffer, whatever the ker
 _RECV = CHUNK + 1024
 _PROJECT_ROOT = str(Path(__file__).resolve().parents[3])
 _GRACE_S = 1.0  # the server's own limit is a little later than the parent's
-_MAIN = "import sys; from trekkportal.submissions.parsers.forkserver import serve; serve(int(sys.argv[1]))"
+_MAIN = (
+    "import sys; from trekkportal.submissions.parsers.forkserver import serve; "
+    "serve(int(sys.argv[1]))"
+)
 
 
 class ServerGone(Exception):
@@ -55,13 +58,16 @@ class ServerGone(Exception):
 @dataclass
 class Answer:
     """What came back for one file: the answer's bytes, the child's standard error (its
-    last 16 KiB), its exit code (None when no status came) and whether it hit a limit."""
+    last 16 KiB), its exit code (None when no status came), whether it hit a limit, and
+    what it used."""
 
     payload: bytes
     stderr: bytes
     exitcode: int | None
     killed_at_limit: bool
     timed_out: bool  # the parent's own deadline passed
+    cpu_s: float = 0.0  # the child's CPU time (user + system), for the benchmarks
+    maxrss_kb: int = 0  # the child's peak resident memory
 
 
 # --- the parent's side --------------------------------------------------------------------
@@ -174,9 +180,11 @@ def _exchange(sock: socket.socket, request: bytes, deadline: float) -> Answer:
             try:
                 status = json.loads(message[len(STATUS) :])
                 exitcode, killed = int(status["exit"]), bool(status["killed"])
+                cpu_s, maxrss_kb = float(status.get("cpu_s", 0)), int(status.get("maxrss_kb", 0))
             except (ValueError, TypeError, KeyError):
-                exitcode, killed = -1, False
-            return Answer(b"".join(payload), bytes(stderr), exitcode, killed, timed_out=False)
+                exitcode, killed, cpu_s, maxrss_kb = -1, False, 0.0, 0
+            payload_bytes = b"".join(payload)
+            return Answer(payload_bytes, bytes(stderr), exitcode, killed, False, cpu_s, maxrss_kb)
         else:  # the child's standard error
             stderr += message
             del stderr[:-16384]
@@ -264,18 +272,21 @@ def serve(master_fd: int) -> None:
             children[pid] = (socket.socket(fileno=request_fd), time.monotonic() + timeout_s)
         while children:
             try:
-                pid, wait_status = os.waitpid(-1, os.WNOHANG)
+                pid, wait_status, usage = os.wait4(-1, os.WNOHANG)
             except ChildProcessError:
                 break
             if pid == 0:
                 break
             sock, _ = children.pop(pid)
-            status = {"exit": os.waitstatus_to_exitcode(wait_status), "killed": pid in killed}
+            status = {
+                "exit": os.waitstatus_to_exitcode(wait_status),
+                "killed": pid in killed,
+                "cpu_s": round(usage.ru_utime + usage.ru_stime, 4),
+                "maxrss_kb": usage.ru_maxrss,
+            }
             killed.discard(pid)
-            try:
+            with contextlib.suppress(OSError):  # the parent may have stopped waiting
                 sock.send(STATUS + json.dumps(status).encode())
-            except OSError:
-                pass  # the parent stopped waiting (its own deadline)
             sock.close()
 
 
@@ -295,7 +306,5 @@ def _die_with_the_server(prctl) -> None:
 
 
 def _kill(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass

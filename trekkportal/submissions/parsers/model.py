@@ -145,7 +145,7 @@ class LineColumns(Sequence[Line]):
         return self._columns
 
     def __iter__(self) -> Iterator[Line]:
-        return map(_new_line, zip(*self._columns))  # type: ignore[arg-type]
+        return map(_new_line, zip(*self._columns, strict=True))
 
     @overload
     def __getitem__(self, index: int) -> Line: ...
@@ -162,7 +162,9 @@ class LineColumns(Sequence[Line]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence) and not isinstance(other, str | bytes):
-            return len(other) == self._count and all(a == b for a, b in zip(self, other))
+            return len(other) == self._count and all(
+                a == b for a, b in zip(self, other, strict=True)
+            )
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]  # mutable columns: like a list
