@@ -161,13 +161,13 @@ def _pack(column: Sequence[Any]) -> Any:
     ``{"from": n}`` for n, n+1, n+2... (the row numbers of a list without gaps)."""
     first, count = column[0], len(column)
     kind = type(first)
-    if (
-        kind is int
-        and column[-1] - first == count - 1
-        and list(column) == list(range(first, first + count))
-    ):
-        return {"from": first}
-    if column.count(first) == count and (first is None or kind in (bool, str, int)):
+    if kind is int and column[-1] - first == count - 1:
+        numbers = column if isinstance(column, list) else list(column)
+        if numbers == list(range(first, first + count)):
+            return {"from": first}
+    # (the last and the middle value first: a column that varies is seldom counted)
+    same = column[-1] == first and column[count // 2] == first
+    if same and column.count(first) == count and (first is None or kind in (bool, str, int)):
         return {"same": first}
     if kind is str:
         try:
