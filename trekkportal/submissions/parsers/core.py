@@ -307,7 +307,7 @@ def build(
             if kind is str:
                 digits = cell if len(cell) == 11 and cell.isdigit() and cell.isascii() else None
             elif kind is float and 999_999_999 < cell < 1e11 and cell.is_integer():
-                digits = str(int(cell))
+                digits = "%d" % cell  # noqa: UP031 (a third faster than str(int()))
                 if len(digits) == 10:
                     digits = "0" + digits
                     restored = True
@@ -510,7 +510,7 @@ def build(
         if i_emp >= 0:
             employee_no = row[i_emp]
             if type(employee_no) is float and employee_no.is_integer():
-                employee_no = str(int(employee_no))
+                employee_no = "%d" % employee_no  # noqa: UP031
             elif type(employee_no) is not str:
                 employee_no = _text(employee_no)
         else:
@@ -518,7 +518,7 @@ def build(
         if i_mem >= 0:
             member_no = row[i_mem]
             if type(member_no) is float and member_no.is_integer():
-                member_no = str(int(member_no))
+                member_no = "%d" % member_no  # noqa: UP031
             elif type(member_no) is not str:
                 member_no = _text(member_no)
         else:
