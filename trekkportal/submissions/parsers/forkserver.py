@@ -136,6 +136,7 @@ class ForkServer:
         try:
             with self._lock:
                 server = self._server_socket()
+                process = self._process
                 header = json.dumps({"timeout_s": timeout_s + _GRACE_S}).encode()
                 try:
                     socket.send_fds(server, [header], [theirs.fileno(), file_fd])
@@ -143,7 +144,13 @@ class ForkServer:
                     self.stop()
                     raise ServerGone from exc
             theirs.close()
-            return _exchange(ours, request, deadline)
+            try:
+                return _exchange(ours, request, deadline)
+            except ServerGone:
+                with self._lock:  # not a newer server another thread started meanwhile
+                    if self._process is process:
+                        self.stop()
+                raise
         finally:
             theirs.close()
             ours.close()

@@ -90,8 +90,7 @@ def parse_safely(
             try:
                 answer = SERVER.run(request, file_fd, timeout_s=timeout_s)
                 break
-            except ServerGone:
-                SERVER.stop()
+            except ServerGone:  # (stopped: the next try starts a new one)
                 if attempt == 2:
                     return ParseFailure("crashed")
                 os.lseek(file_fd, 0, os.SEEK_SET)
