@@ -41,6 +41,7 @@ from trekkportal.submissions.parsers.model import (
     SURNAME,
     UNION_AMOUNT,
     Line,
+    LineColumns,
     ParsedList,
     RowError,
     Totals,
@@ -269,12 +270,14 @@ def build(
     ragged = fmt not in ("xlsx", "xls", "ods")  # calamine gives rows of equal width
     split = i_union >= 0 or i_club >= 0
 
-    lines: list[Line] = []
+    # The lines are kept as columns (``LineColumns``): the sandbox sends them as columns,
+    # so a list of 100,000 tuples would only have to be taken apart again.
+    columns_of_lines: list[list[Any]] = [[] for _ in Line._fields]
+    (a_row, a_nin, a_restored, a_uncertain, a_name, a_employee, a_member, a_base, a_amount,
+     a_union, a_club, a_period, a_birth, a_ok) = (c.append for c in columns_of_lines)  # fmt: skip
     errors: list[RowError] = []
-    append_line, append_error = lines.append, errors.append
-    new_line = tuple.__new__
+    append_error = errors.append
     (t0, t1, t2, t3), safe_ddmm = NIN_CHUNKS, SAFE_DDMM
-    seen: dict[Any, int] = {}
     period_cache: dict[Any, Any] = {}
     date_cache: dict[Any, Any] = {}
     valid = invalid = valid_ore = listed_ore = 0
@@ -299,20 +302,30 @@ def build(
         if i_nin >= 0:
             cell = row[i_nin]
             kind = type(cell)
-            if kind is str and len(cell) == 11 and cell.isdigit() and cell.isascii():
-                nin = cell
+            # 11 digits: text, a number cell, or a number cell that lost its leading zero
+            # (read_nin's answer for it, without the call).
+            if kind is str:
+                digits = cell if len(cell) == 11 and cell.isdigit() and cell.isascii() else None
+            elif kind is float and 999_999_999 < cell < 1e11 and cell.is_integer():
+                digits = "%d" % cell  # noqa: UP031 (a third faster than str(int()))
+                if len(digits) == 10:
+                    digits = "0" + digits
+                    restored = True
+            else:
+                digits = None
+            if digits is not None:
+                nin = digits
                 # check_nin's first step inline (most numbers are valid by the old rule
                 # with an ordinary date); anything else asks check_nin itself.
-                packed = t0[cell[:3]] + t1[cell[3:6]] + t2[cell[6:9]] + t3[cell[9:]]
-                if (packed >> 12) % 11 or (packed & 0xFFF) % 11 or cell[:4] not in safe_ddmm:
-                    reason = check_nin(cell)
-                elif cell[6] in "01234" or cell[4] in "0123":
+                packed = t0[digits[:3]] + t1[digits[3:6]] + t2[digits[6:9]] + t3[digits[9:]]
+                if (packed >> 12) % 11 or (packed & 0xFFF) % 11 or digits[:4] not in safe_ddmm:
+                    reason = check_nin(digits)
+                elif digits[6] in "01234" or digits[4] in "0123":
                     reason = None  # individual number <= 499, or born 2000-2039/1900-1939
                 else:
-                    reason = check_nin(cell)
-            elif kind is float and 9_999_999_999 < cell < 1e11 and cell.is_integer():
-                nin = str(int(cell))
-                reason = check_nin(nin)
+                    reason = check_nin(digits)
+                if restored and reason is not None:  # not a number with its zero dropped
+                    nin, reason, restored = digits[1:], "length", False
             elif cell == "" or cell is None or (kind is str and not cell.strip()):
                 what = _classify(row, mapping, amount_cell, listed_ore)
                 if what == "skip":
@@ -494,21 +507,10 @@ def build(
                                       {"value": _text(cell)[:20]}))  # fmt: skip
                 period = None
 
-        # Duplicates within the file
-        key = nin if nin is not None else ((birth, name.casefold()) if birth and name else None)
-        if key is not None:
-            first_row = seen.get(key)
-            if first_row is None:
-                seen[key] = row_no
-            else:
-                ok = False
-                append_error(RowError(row_no, c_nin or c_name, "duplicate",
-                                      {"first_row": first_row}))  # fmt: skip
-
         if i_emp >= 0:
             employee_no = row[i_emp]
             if type(employee_no) is float and employee_no.is_integer():
-                employee_no = str(int(employee_no))
+                employee_no = "%d" % employee_no  # noqa: UP031
             elif type(employee_no) is not str:
                 employee_no = _text(employee_no)
         else:
@@ -516,24 +518,46 @@ def build(
         if i_mem >= 0:
             member_no = row[i_mem]
             if type(member_no) is float and member_no.is_integer():
-                member_no = str(int(member_no))
+                member_no = "%d" % member_no  # noqa: UP031
             elif type(member_no) is not str:
                 member_no = _text(member_no)
         else:
             member_no = ""
-        append_line(
-            new_line(
-                Line,
-                (row_no, nin, restored, uncertain, name, employee_no, member_no, base_ore, ore,
-                 union_ore, club_ore, period, birth, ok),
-            )
-        )  # fmt: skip
+        a_row(row_no)
+        a_nin(nin)
+        a_restored(restored)
+        a_uncertain(uncertain)
+        a_name(name)
+        a_employee(employee_no)
+        a_member(member_no)
+        a_base(base_ore)
+        a_amount(ore)
+        a_union(union_ore)
+        a_club(club_ore)
+        a_period(period)
+        a_birth(birth)
+        a_ok(ok)
         if ok:
             valid += 1
             valid_ore += ore  # type: ignore[operator]  # a valid line has an amount
         else:
             invalid += 1
 
+    lines = LineColumns(columns_of_lines, len(columns_of_lines[0]))
+    # Duplicates within the file, after the loop: a set of the identity numbers says in
+    # one step (in C) that there are none, the common case; else each line is looked at.
+    nins = columns_of_lines[1]
+    if nins.count(None) or len(set(nins)) != len(nins):
+        duplicates = _duplicates(columns_of_lines, c_nin or c_name)
+        if duplicates:
+            oks, amounts = columns_of_lines[13], columns_of_lines[8]
+            for index, _error in duplicates:
+                if oks[index]:
+                    oks[index] = False
+                    valid, invalid = valid - 1, invalid + 1
+                    valid_ore -= amounts[index]
+            # Each after the row's other problems, as if found there (sorted is stable).
+            errors = sorted([*errors, *(e for _, e in duplicates)], key=_row_of)
     if not lines and not errors:
         errors.append(RowError(None, None, "no_table", {}))
     if declared_ore is not None and declared_ore != listed_ore:
@@ -555,6 +579,32 @@ def build(
     return ParsedList(
         format=fmt, columns=columns, lines=lines, errors=errors, totals=totals, meta=meta
     )
+
+
+def _row_of(error: RowError) -> int:
+    return error.row or 0
+
+
+def _duplicates(columns: list[list[Any]], column: str | None) -> list[tuple[int, RowError]]:
+    """(line index, problem) for every line whose person came earlier in the file: the
+    same identity number, or without one the same birth date and name."""
+    seen: dict[Any, int] = {}
+    found = []
+    rows, nins, names, births = columns[0], columns[1], columns[4], columns[12]
+    for index, (row_no, nin) in enumerate(zip(rows, nins, strict=True)):
+        if nin is not None:
+            key: Any = nin
+        else:
+            birth, name = births[index], names[index]
+            if not (birth and name):
+                continue
+            key = (birth, name.casefold())
+        first_row = seen.get(key)
+        if first_row is None:
+            seen[key] = row_no
+        else:
+            found.append((index, RowError(row_no, column, "duplicate", {"first_row": first_row})))
+    return found
 
 
 def _join_birth_and_personnummer(birth_cell: Any, digits: str, today: dt.date):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple
+from functools import partial
+from typing import Any, NamedTuple, overload
 
 from trekkportal.lib.identity import InvalidNin, parse_nin
 
@@ -118,6 +120,59 @@ def _money(ore: int | None) -> str | None:
     return None if ore is None else str(ore_to_decimal(ore))
 
 
+_new_line = partial(tuple.__new__, Line)
+
+
+class LineColumns(Sequence[Line]):
+    """The lines of a list kept as columns (one list per ``Line`` field), as they come
+    from the sandbox: a ``Line`` exists only while it is looked at, so handing 100,000
+    lines to the store builds no list of 100,000 objects first. Compares equal to a list
+    of the same lines."""
+
+    __slots__ = ("_columns", "_count")
+
+    def __init__(self, columns: Sequence[Sequence[Any]], count: int):
+        if len(columns) != len(Line._fields) or any(len(c) != count for c in columns):
+            raise ValueError("lines")
+        self._columns, self._count = columns, count
+
+    def __len__(self) -> int:
+        return self._count
+
+    @property
+    def columns(self) -> Sequence[Sequence[Any]]:
+        """One sequence per ``Line`` field, in field order."""
+        return self._columns
+
+    def __iter__(self) -> Iterator[Line]:
+        return map(_new_line, zip(*self._columns, strict=True))
+
+    @overload
+    def __getitem__(self, index: int) -> Line: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Line]: ...
+    def __getitem__(self, index: int | slice) -> Line | list[Line]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        return _new_line(tuple(column[index] for column in self._columns))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
+            return len(other) == self._count and all(
+                a == b for a, b in zip(self, other, strict=True)
+            )
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable columns: like a list
+
+    def __repr__(self) -> str:
+        return f"LineColumns({self._count} lines)"
+
+
 @dataclass(slots=True, frozen=True)
 class RowError:
     """A precise error. ``row``/``column`` are None for errors about the whole file.
@@ -162,7 +217,7 @@ class ParsedList:
 
     format: str
     columns: dict[str, str]
-    lines: list[Line]
+    lines: Sequence[Line]  # a list from parse(); LineColumns from parse_safely()
     errors: list[RowError]
     totals: Totals
     meta: dict[str, Any] = field(default_factory=dict)  # sheet, header row, encoding, ...

@@ -2,16 +2,18 @@
 
 A hostile file (docs/security.md E3-E6, E14) may make a reader allocate without bound,
 loop, or abort the process (a Rust panic or allocation failure in calamine cannot always
-be caught). So the work runs in a fresh interpreter (``python -m`` this module, so nothing
-of the parent's ``__main__`` is re-run) with:
+be caught). So the work runs in a child process, forked for each file by a pre-started
+parser process (``forkserver``: exec'd with no secrets in its environment, it has imported
+only the parser, never Django or a database), with:
 
-* ``RLIMIT_AS``: ``memory_mb`` of address space on top of what the child has mapped after
-  importing the readers;
-* ``RLIMIT_CPU`` and a wall-clock timeout: the parent kills the child after ``timeout_s``;
+* ``RLIMIT_AS``: ``memory_mb`` of address space on top of what the child has mapped (the
+  imported readers);
+* ``RLIMIT_CPU`` and a wall-clock timeout: the server kills the child after ``timeout_s``
+  and the parent stops waiting;
 * ``RLIMIT_FSIZE`` 0 and ``RLIMIT_CORE`` 0: the child writes no files and no core dumps.
 
-The child answers in JSON, never pickle: a reader compromised by a file cannot hand the
-parent anything but data. Whatever happens, the parent gets a ``ParsedList`` or a
+The child answers in JSON (orjson), never pickle: a reader compromised by a file cannot
+hand the parent anything but data. Whatever happens, the parent gets a ``ParsedList`` or a
 ``ParseFailure(code)`` and goes on.
 """
 
@@ -22,18 +24,25 @@ import json
 import os
 import resource
 import signal
-import subprocess
-import sys
+import socket
+from collections.abc import Sequence
 from dataclasses import asdict
 from operator import itemgetter
-from pathlib import Path
 from typing import Any
 
 import orjson
 
 from trekkportal.lib.filesafety import DEFAULT_LIMITS, Limits, UnsafeFile
+from trekkportal.submissions.parsers.forkserver import (
+    CHUNK,
+    DATA,
+    Answer,
+    ForkServer,
+    ServerGone,
+)
 from trekkportal.submissions.parsers.model import (
     Line,
+    LineColumns,
     ParsedList,
     ParseError,
     ParseFailure,
@@ -43,7 +52,10 @@ from trekkportal.submissions.parsers.model import (
 
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MEMORY_MB = 600
-_PROJECT_ROOT = str(Path(__file__).resolve().parents[3])
+# One fork server per process that parses (started on its first file).
+SERVER = ForkServer()
+# What the last child in this process used (CPU seconds, peak memory): for the benchmarks.
+LAST_CHILD: dict[str, float] = {}
 
 
 def parse_safely(
@@ -62,7 +74,6 @@ def parse_safely(
     request = json.dumps(
         {
             "mappings": mappings or {},
-            "path": os.fspath(path),
             "filename": filename,
             "timeout_s": timeout_s,
             "memory_mb": memory_mb,
@@ -70,31 +81,33 @@ def parse_safely(
             "limits": asdict(limits),
         }
     ).encode()
-    # The child gets no secrets (database URL, secret key...): only what Python needs.
-    python_path = os.pathsep.join(filter(None, [_PROJECT_ROOT, os.environ.get("PYTHONPATH")]))
-    env = {"PYTHONPATH": python_path, "PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8"}
     try:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "trekkportal.submissions.parsers.sandbox"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            cwd=_PROJECT_ROOT,
-            start_new_session=True,
-        )
+        file_fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return ParseFailure("crashed")
     try:
-        out, err = child.communicate(request, timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.communicate()
+        for attempt in (1, 2):  # a server that died is started again, once
+            try:
+                answer = SERVER.run(request, file_fd, timeout_s=timeout_s)
+                break
+            except ServerGone:  # (stopped: the next try starts a new one)
+                if attempt == 2:
+                    return ParseFailure("crashed")
+                os.lseek(file_fd, 0, os.SEEK_SET)
+    finally:
+        os.close(file_fd)
+    LAST_CHILD.update(cpu_s=answer.cpu_s, maxrss_kb=answer.maxrss_kb)
+    return outcome(answer)
+
+
+def outcome(answer: Answer) -> ParsedList | ParseFailure:
+    """What the child's answer means: its result if it answered in full, else why not."""
+    if answer.timed_out or answer.killed_at_limit:
         return ParseFailure("timeout")
-    if child.returncode != 0 or not out:
-        return _death(child.returncode, err)
+    if answer.exitcode != 0 or not answer.payload:
+        return _death(answer.exitcode or 0, answer.stderr)
     try:
-        return decode(orjson.loads(out))
+        return decode(orjson.loads(answer.payload))
     except (ValueError, TypeError, KeyError, IndexError):  # orjson.JSONDecodeError too
         return ParseFailure("crashed")
 
@@ -114,6 +127,7 @@ def _death(returncode: int, err: bytes) -> ParseFailure:
 #
 # The lines go as columns (14 arrays of one value per line), not as 100,000 small arrays:
 # fewer objects to build on each side, and orjson writes the tuples and dates directly.
+# The parent keeps them as columns (``LineColumns``): no list of 100,000 lines is built.
 
 LINE_WIDTH = len(Line._fields)
 _BIRTH = Line._fields.index("listed_birth_date")
@@ -130,38 +144,57 @@ def encode(outcome: ParsedList | ParseFailure) -> dict[str, Any]:
         "totals": [t.rows, t.valid, t.invalid, t.amount_ore, t.declared_ore],
         "errors": [[e.row, e.column, e.code, e.params] for e in outcome.errors],
         "count": len(outcome.lines),
-        "lines": [_pack(tuple(map(itemgetter(i), outcome.lines))) for i in range(LINE_WIDTH)]
-        if outcome.lines
-        else [],
+        "lines": [_pack(column) for column in _columns(outcome.lines)] if outcome.lines else [],
     }
 
 
-def _pack(column: tuple[Any, ...]) -> Any:
+def _columns(lines: Sequence[Line]) -> Sequence[Sequence[Any]]:
+    if isinstance(lines, LineColumns):
+        return lines.columns  # as parse() keeps them
+    return [list(map(itemgetter(i), lines)) for i in range(LINE_WIDTH)]
+
+
+def _pack(column: Sequence[Any]) -> Any:
     """A column as an array, or ``{"same": value}`` when every line has the same value
-    (flags, the period, a column the list does not have): most of a list's columns."""
-    first = column[0]
-    if column.count(first) == len(column) and (first is None or type(first) in (bool, str)):
+    (flags, the period, a column the list does not have): most of a list's columns;
+    ``{"from": n}`` for n, n+1, n+2... (the row numbers of a list without gaps)."""
+    first, count = column[0], len(column)
+    kind = type(first)
+    if kind is int and column[-1] - first == count - 1:
+        numbers = column if isinstance(column, list) else list(column)
+        if numbers == list(range(first, first + count)):
+            return {"from": first}
+    # (the last and the middle value first: a column that varies is seldom counted)
+    same = column[-1] == first and column[count // 2] == first
+    if same and column.count(first) == count and (first is None or kind in (bool, str, int)):
         return {"same": first}
-    if type(first) is str:
+    if kind is str:
         try:
             joined = _SEP.join(column)  # a TypeError when not every value is text
         except TypeError:
             return column
-        if joined.count(_SEP) == len(column) - 1:  # no value holds the separator itself
+        if joined.count(_SEP) == count - 1:  # no value holds the separator itself
             return {"joined": joined}
     return column
 
 
 # Text columns (identity numbers, names, numbers) travel as one string each: writing and
 # reading one long string is far cheaper than 100,000 short ones.
-_SEP = "\u241f"  # SYMBOL FOR UNIT SEPARATOR: not in payroll data, not escaped in JSON
+# DELETE: ASCII (so joining Latin-1 text keeps one byte a character), not escaped in JSON,
+# not in payroll data; a column where a value holds it travels as an array.
+_SEP = "\x7f"
 
 
 def _unpack(column: Any, count: int) -> list[Any]:
     if isinstance(column, dict):
         if "joined" in column:
             return str(column["joined"]).split(_SEP)
+        if "from" in column:
+            first = int(column["from"])
+            return list(range(first, first + count))
         return [column["same"]] * count
+    if not isinstance(column, list):
+        raise TypeError("column")
     return column
 
 
@@ -174,22 +207,18 @@ def decode(data: dict[str, Any]) -> ParsedList | ParseFailure:
     if "failure" in data:
         return ParseFailure(str(data["failure"]), _params(data.get("params")))
     count = int(data.get("count", 0))
-    columns = [_unpack(column, count) for column in data["lines"]]
-    if count and (len(columns) != LINE_WIDTH or any(len(c) != count for c in columns)):
-        raise ValueError("lines")
+    lines: LineColumns | list[Line] = []
     if count:
+        columns = [_unpack(column, count) for column in data["lines"]]
+        lines = LineColumns(columns, count)  # a ValueError when the columns do not add up
         dates: dict[str, dt.date] = {}
         births = columns[_BIRTH]
-        for index, value in enumerate(births):
+        for index, value in enumerate(births if births.count(None) != count else ()):
             if value is not None:
                 date = dates.get(value)
                 if date is None:
                     date = dates[value] = dt.date.fromisoformat(value)
                 births[index] = date
-        new_line = tuple.__new__
-        lines = [new_line(Line, values) for values in zip(*columns, strict=True)]
-    else:
-        lines = []
     rows, valid, invalid, amount_ore, declared_ore = data["totals"]
     return ParsedList(
         format=str(data["format"]),
@@ -244,24 +273,35 @@ def _limit_self(timeout_s: float, memory_mb: int) -> None:
         resource.setrlimit(limit, (value, hard))
 
 
-def child_main() -> None:
-    request = json.loads(sys.stdin.buffer.read())
-    # Import the spreadsheet reader before the limit, so it counts only the work on the
-    # file (pdfplumber is imported only for PDFs; its import counts against the limit).
+def prepare_child() -> None:
+    """What the fork server imports once, before any child: the spreadsheet reader and the
+    parser, so the memory limit counts only the work on the file (pdfplumber is imported
+    only for PDFs, in the child; its import counts against the limit)."""
     import python_calamine  # noqa: F401
 
+    from trekkportal.submissions.parsers import core  # noqa: F401
+
+
+def child_main(sock: socket.socket, file_fd: int) -> None:
+    """In a child of the fork server: read the request, limit ourselves, parse the file
+    (open read-only as ``file_fd``) and answer on ``sock`` in ``DATA`` messages."""
     from trekkportal.submissions.parsers.core import parse
 
+    received = []
+    while chunk := sock.recv(CHUNK + 1024):
+        received.append(chunk)
+    request = json.loads(b"".join(received))
     _limit_self(float(request["timeout_s"]), int(request["memory_mb"]))
     today = dt.date.fromisoformat(request["today"]) if request["today"] else None
     try:
-        outcome: ParsedList | ParseFailure = parse(
-            request["path"],
-            request["filename"],
-            today=today,
-            limits=Limits(**request["limits"]),
-            mappings=request.get("mappings") or None,
-        )
+        with open(file_fd, "rb") as file:
+            outcome: ParsedList | ParseFailure = parse(
+                file,
+                request["filename"],
+                today=today,
+                limits=Limits(**request["limits"]),
+                mappings=request.get("mappings") or None,
+            )
     except (UnsafeFile, ParseError) as exc:
         outcome = ParseFailure(exc.code, exc.params)
     except MemoryError:
@@ -274,9 +314,6 @@ def child_main() -> None:
         payload = dumps(outcome)
     except MemoryError:
         payload = dumps(ParseFailure("memory"))
-    sys.stdout.buffer.write(payload)
-    sys.stdout.flush()
-
-
-if __name__ == "__main__":
-    child_main()
+    view = memoryview(payload)
+    for start in range(0, len(view), CHUNK):
+        sock.sendmsg([DATA, view[start : start + CHUNK]])

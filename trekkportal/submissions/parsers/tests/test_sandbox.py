@@ -2,12 +2,20 @@
 
 import datetime as dt
 import json
+import os
+import signal
+import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
+from trekkportal.lib.identity import make_valid_nin
+from trekkportal.lib.xlsx import write_xlsx
 from trekkportal.submissions.parsers import ParseFailure, parse, parse_safely
-from trekkportal.submissions.parsers.sandbox import decode, dumps, encode
+from trekkportal.submissions.parsers.forkserver import DATA, STATUS, _exchange
+from trekkportal.submissions.parsers.sandbox import SERVER, decode, dumps, encode, outcome
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TODAY = dt.date(2026, 11, 27)
@@ -27,29 +35,29 @@ def test_the_wire_format_is_json_not_pickle():
     assert decode(encode(ParseFailure("memory"))) == ParseFailure("memory")
 
 
-def test_a_child_that_answers_garbage_is_a_crash(monkeypatch):
-    import subprocess
-
-    real = subprocess.Popen
-
-    def fake(args, **kw):
-        return real(["printf", "not json"], **{**kw, "stdin": subprocess.PIPE})
-
-    monkeypatch.setattr(subprocess, "Popen", fake)
-    assert parse_safely(FIXTURES / "quirks.xlsx", "quirks.xlsx") == ParseFailure("crashed")
+def _child_answers(*messages):
+    """What the parent makes of a child that sent these messages, then exited 0."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    with ours, theirs:
+        for message in (*messages, STATUS + b'{"exit": 0, "killed": false}'):
+            theirs.send(message)
+        return outcome(_exchange(ours, b"{}", time.monotonic() + 5))
 
 
-def test_a_child_killed_by_a_signal_is_a_crash(monkeypatch):
-    import subprocess
+def test_a_child_that_answers_garbage_is_a_crash():
+    assert _child_answers(DATA + b"not json") == ParseFailure("crashed")
+    assert _child_answers(DATA + b'{"lines": 1}') == ParseFailure("crashed")
+    assert _child_answers().code == "crashed"  # nothing at all
+    wire = dumps(parse(FIXTURES / "quirks.xlsx", "quirks.xlsx", today=TODAY))
+    assert _child_answers(DATA + wire[:-10]) == ParseFailure("crashed")  # cut short
+    whole = _child_answers(DATA + wire[:100], b"a warning on stderr", DATA + wire[100:])
+    assert whole == parse(FIXTURES / "quirks.xlsx", "quirks.xlsx", today=TODAY)
 
-    real = subprocess.Popen
 
-    def fake(args, **kw):
-        return real(["sh", "-c", "kill -SEGV $$"], **kw)
-
-    monkeypatch.setattr(subprocess, "Popen", fake)
-    result = parse_safely(FIXTURES / "quirks.xlsx", "quirks.xlsx")
+def test_a_child_killed_by_a_signal_is_a_crash(tmp_path):
+    result = _while_a_child_parses(tmp_path, lambda pid: os.kill(pid, signal.SIGSEGV))
     assert result.code == "crashed"
+    assert result.params == {"exitcode": -signal.SIGSEGV}
 
 
 def test_an_unsafe_file_is_refused_in_the_child(tmp_path):
@@ -68,6 +76,7 @@ def test_the_child_gets_no_secrets_from_the_environment(monkeypatch):
         seen.update(kw["env"])
         return real(args, **kw)
 
+    SERVER.stop()  # the next file starts the server, with this environment around it
     monkeypatch.setenv("SECRET_KEY", "s3cret")
     monkeypatch.setenv("DATABASE_URL", "postgres://user:pw@db/x")
     monkeypatch.setattr(subprocess, "Popen", spy)
@@ -75,6 +84,10 @@ def test_the_child_gets_no_secrets_from_the_environment(monkeypatch):
     assert result.totals.valid == 3
     assert "SECRET_KEY" not in seen
     assert "DATABASE_URL" not in seen
+    environ = Path(f"/proc/{SERVER.pid}/environ").read_bytes()  # what its children inherit
+    assert b"s3cret" not in environ
+    assert b"DATABASE_URL" not in environ
+    assert "django" not in _server_modules()
 
 
 def test_text_columns_travel_joined_unless_a_value_holds_the_separator():
@@ -89,13 +102,121 @@ def test_text_columns_travel_joined_unless_a_value_holds_the_separator():
     wire = encode(result)
     nin, name, period = wire["lines"][1], wire["lines"][4], wire["lines"][11]
     assert nin == {"joined": f"17058012327{_SEP}08029012343"}
-    assert name == ("Åse Ørn", f"Kari {_SEP} Nordmann")  # as an array: it cannot be split
+    assert name == ["Åse Ørn", f"Kari {_SEP} Nordmann"]  # as an array: it cannot be split
     assert period == {"same": "2026-10"}
     assert decode(json.loads(dumps(result))) == result
 
 
 def test_a_child_whose_columns_do_not_add_up_is_refused():
     wire = json.loads(dumps(parse(FIXTURES / "quirks.xlsx", "quirks.xlsx", today=TODAY)))
-    wire["lines"][0] = wire["lines"][0][:-1]
+    arrays = [i for i, column in enumerate(wire["lines"]) if isinstance(column, list)]
+    wire["lines"][arrays[0]] = wire["lines"][arrays[0]][:-1]
     with pytest.raises(ValueError):
         decode(wire)
+
+
+# --- the fork server ---------------------------------------------------------------------
+
+
+def _big_list(tmp_path, rows=40_000) -> Path:
+    """A list that takes a child a noticeable while (a second or so) to read."""
+    start = dt.date(1960, 1, 1)
+    data = [("Fødselsnummer", "Navn", "Trekk")] + [
+        (make_valid_nin(start + dt.timedelta(days=i // 400), i % 400), f"Navn {i}", 612.5)
+        for i in range(rows)
+    ]
+    path = tmp_path / "stor.xlsx"
+    path.write_bytes(write_xlsx([("Ark1", data)]))
+    return path
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _server_modules() -> str:
+    maps = Path(f"/proc/{SERVER.pid}/maps").read_text()
+    return maps.lower()
+
+
+def _while_a_child_parses(tmp_path, action, **kw):
+    """Parse a big list in a thread; ``action(child_pid)`` once the child is running."""
+    path = _big_list(tmp_path)
+    parse_safely(FIXTURES / "payroll.xlsx", "payroll.xlsx", today=TODAY)  # a server runs
+    results = []
+    thread = threading.Thread(
+        target=lambda: results.append(parse_safely(path, path.name, today=TODAY, **kw))
+    )
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not (children := _children(SERVER.pid)) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert children, "no child was forked"
+    action(children[0])
+    thread.join(60)
+    return results[0]
+
+
+def test_a_child_over_its_memory_limit_dies_and_the_server_goes_on(tmp_path):
+    parse_safely(FIXTURES / "payroll.xlsx", "payroll.xlsx", today=TODAY)
+    server = SERVER.pid
+    path = _big_list(tmp_path, rows=20_000)
+    assert parse_safely(path, path.name, today=TODAY, memory_mb=5) == ParseFailure("memory")
+    again = parse_safely(FIXTURES / "payroll.xlsx", "payroll.xlsx", today=TODAY)
+    assert again.totals.valid == 3
+    assert SERVER.pid == server  # the same server: only the child died
+    assert _children(server) == []  # and it was reaped
+
+
+def test_a_hung_child_is_killed_at_its_time_limit(tmp_path):
+    started = time.monotonic()
+    # SIGSTOP: the child hangs without using CPU, so only the wall-clock limit stops it.
+    result = _while_a_child_parses(
+        tmp_path, lambda pid: os.kill(pid, signal.SIGSTOP), timeout_s=1.5
+    )
+    assert result == ParseFailure("timeout")
+    assert time.monotonic() - started < 30
+    deadline = time.monotonic() + 5  # the server kills it a moment after the parent gave up
+    while _children(SERVER.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _children(SERVER.pid) == []
+    assert parse_safely(FIXTURES / "payroll.xlsx", "payroll.xlsx", today=TODAY).totals.valid == 3
+
+
+def test_a_server_that_died_is_started_again():
+    parse_safely(FIXTURES / "payroll.xlsx", "payroll.xlsx", today=TODAY)
+    first = SERVER.pid
+    os.kill(first, signal.SIGKILL)
+    result = parse_safely(FIXTURES / "payroll.xlsx", "payroll.xlsx", today=TODAY)
+    assert result.totals.valid == 3
+    assert SERVER.pid != first
+
+
+def test_a_server_killed_during_a_parse_costs_one_more_try_not_the_file(tmp_path):
+    result = _while_a_child_parses(tmp_path, lambda _pid: os.kill(SERVER.pid, signal.SIGKILL))
+    assert result.totals.rows == 40_000  # read again, by a new server
+
+
+def test_two_files_are_parsed_at_the_same_time():
+    names = ("quirks.xlsx", "windows-1252.csv", "birthdate-name.csv", "payroll.xlsx")
+    results: dict[str, object] = {}
+
+    def run(name):
+        results[name] = parse_safely(FIXTURES / name, name, today=TODAY)
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in names * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    for name in names:
+        assert results[name] == parse(FIXTURES / name, name, today=TODAY), name
