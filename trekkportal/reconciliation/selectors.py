@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import Count, Exists, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast
 from django.http import Http404
 
@@ -25,7 +25,7 @@ from trekkportal.lib.periods import Period
 from trekkportal.members.models import Employment, Layoff, Member
 from trekkportal.submissions.models import DeductionLine, Submission, SubmittedFile
 
-from .matching import Expected, Known, LineRow
+from .matching import _MIN_DIFFERENCE, _TOLERANCE, Expected, Known, LineRow
 from .models import FilePeriod, LineFinding, MissingDeduction, Reconciliation
 
 
@@ -394,3 +394,203 @@ def company_findings(company, *, kind: str = LineFinding.Kind.UNMATCHED) -> Quer
         .select_related("reconciliation", "line__submitted_file", "member")
         .order_by("-reconciliation__period", "pk")
     )
+
+
+# The set-based run: matching by keyed hash in the database ------------------------------
+
+
+@dataclass
+class HashMatch:
+    """What one query round in the database found for a period (``match_by_hash``):
+    everything about the lines whose identity number is an expected member's, and the rest
+    as rows for the other rules (member number, birth date and name) in Python."""
+
+    expected: dict[int, int]  # company -> expected members
+    lines: dict[int, int]  # company -> lines counted
+    # company -> expected members no line with their identity number deducted (member id
+    # order): the utrukne, unless a line matches them by a weaker rule.
+    not_deducted: dict[int, list[int]]
+    # company -> (line, member) matched by identity number whose amount is far off.
+    far: dict[int, list[tuple[LineRow, Expected]]]
+    # company -> the lines no expected member of theirs has the identity number of.
+    rest: dict[int, list[LineRow]]
+    # The expected members (any company in scope) those lines could point at: by identity
+    # number or member number, or at their own company by birth date. Member id order.
+    related: list[tuple[int, Expected]]
+    known_by_hash: dict[str, Known]
+    known_by_no: dict[str, Known]
+
+
+def _sql(queryset: QuerySet) -> tuple[str, tuple]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _period_sql(period: Period, company_id: int | None) -> tuple[str, tuple]:
+    """``WITH l AS (the lines), e AS (the expected members), ul AS (the lines not matched
+    by identity number at their company)`` — the head of every query of the round."""
+    lines = (
+        period_lines(period=period, company_id=company_id)
+        .order_by()
+        .values(
+            c=F("submitted_file__submission__company_id"),
+            i=F("id"),
+            h=F("nin_hash"),
+            no=F("member_no"),
+            b=F("birth_date"),
+            n=F("name"),
+            a=Cast("amount", FloatField()),
+            base=Cast("base_amount", FloatField()),
+            f=F("submitted_file_id"),
+            r=F("row"),
+        )
+    )
+    expected = (
+        expected_employments(period=period, company_id=company_id)
+        .order_by()
+        .values(
+            c=F("company_id"),
+            m=F("member_id"),
+            h=F("member__nin_hash"),
+            no=F("member__member_no"),
+            b=F("member__birth_date"),
+            k=F("member__name_key"),
+            pct=Cast("member__dues_percent", FloatField()),
+            amt=Cast("member__dues_amount", FloatField()),
+        )
+        .distinct()
+    )
+    lines_sql, lines_params = _sql(lines)
+    expected_sql, expected_params = _sql(expected)
+    head = (
+        f"WITH l AS ({lines_sql}), e AS ({expected_sql}), "
+        "ul AS (SELECT l.* FROM l WHERE l.h = '' OR NOT EXISTS "
+        "(SELECT 1 FROM e WHERE e.c = l.c AND e.h = l.h)) "
+    )
+    return head, lines_params + expected_params
+
+
+_LINE = "l.i, l.h, l.no, l.b, l.n, l.a, l.base"
+_MEMBER = "e.m, e.h, e.no, e.b, e.k, e.pct, e.amt"
+
+
+def match_by_hash(*, period: Period, company_id: int | None = None) -> HashMatch:
+    """Match the period's lines to the expected members by keyed hash in the database,
+    and read only what the other rules and the findings need: the counts, the members
+    not deducted, the amounts far off, and the lines left over with the register members
+    they could point at. A fixed number of queries whatever the number of lines; the
+    normal list (every line an expected member's) returns a few rows, not one per line."""
+    head, params = _period_sql(period, company_id)
+    connection = connections[DeductionLine.objects.db]
+    match = HashMatch({}, {}, defaultdict(list), defaultdict(list), defaultdict(list), [], {}, {})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            head + "SELECT 'e', c, COUNT(*) FROM e GROUP BY c "
+            "UNION ALL SELECT 'l', c, COUNT(*) FROM l GROUP BY c",
+            params,
+        )
+        for kind, company, count in cursor.fetchall():
+            (match.expected if kind == "e" else match.lines)[company] = count
+        # Expected members without a line of theirs with an amount above zero.
+        cursor.execute(
+            head + "SELECT e.c, e.m FROM e WHERE NOT EXISTS (SELECT 1 FROM l "
+            "WHERE l.c = e.c AND l.h = e.h AND l.a > 0) ORDER BY e.m",
+            params,
+        )
+        for company, member in cursor.fetchall():
+            match.not_deducted[company].append(member)
+        # Lines matched by identity number whose amount is far from the dues (the same
+        # float arithmetic as ``matching.amount_is_far``, in the same order).
+        dues = "COALESCE(e.amt, l.base * e.pct / 100)"
+        cursor.execute(
+            head + f"SELECT l.c, {_LINE}, {_MEMBER} FROM l JOIN e ON e.c = l.c AND e.h = l.h "
+            f"WHERE l.a > 0 AND {dues} IS NOT NULL AND ABS(l.a - {dues}) > %s "
+            f"AND ABS(l.a - {dues}) > {dues} * %s ORDER BY l.f, l.r",
+            (*params, _MIN_DIFFERENCE, _TOLERANCE),
+        )
+        for company, *row in cursor.fetchall():
+            match.far[company].append((LineRow(*row[:7]), Expected(*row[7:])))
+        cursor.execute(head + f"SELECT l.c, {_LINE} FROM ul l ORDER BY l.f, l.r", params)
+        for company, *row in cursor.fetchall():
+            match.rest[company].append(LineRow(*row))
+        if not match.rest:
+            return match
+        cursor.execute(
+            head + f"SELECT e.c, {_MEMBER} FROM e WHERE e.h IN (SELECT h FROM ul WHERE h <> '') "
+            "OR (e.no <> '' AND e.no IN (SELECT no FROM ul WHERE no <> '')) "
+            "OR (e.c, e.b) IN (SELECT c, b FROM ul WHERE b IS NOT NULL AND n <> '') "
+            "ORDER BY e.m",
+            params,
+        )
+        match.related = [(company, Expected(*row)) for company, *row in cursor.fetchall()]
+    owned_hashes = {member.nin_hash for _company, member in match.related}
+    owned_nos = {member.member_no for _company, member in match.related if member.member_no}
+    match.known_by_hash, match.known_by_no = _known_for_rest(period, head, params)
+    for key in owned_hashes & match.known_by_hash.keys():
+        del match.known_by_hash[key]  # expected somewhere: the run says where
+    for key in owned_nos & match.known_by_no.keys():
+        del match.known_by_no[key]
+    return match
+
+
+def _known_for_rest(
+    period: Period, head: str, params: tuple
+) -> tuple[dict[str, Known], dict[str, Known]]:
+    """``known_members`` for the identity numbers and member numbers of the lines left
+    over, as a join in the database instead of lists of numbers sent to it."""
+    annotated = Member.objects.annotate(
+        employed=Exists(Employment.objects.filter(_covering("", period), member=OuterRef("pk"))),
+        laid_off=Exists(Layoff.objects.filter(_covering("", period), member=OuterRef("pk"))),
+    ).order_by()
+    member_sql, member_params = _sql(
+        annotated.values(
+            m=F("pk"),
+            h=F("nin_hash"),
+            no=F("member_no"),
+            jo=F("joined"),
+            re=F("resigned"),
+            pay=F("payment"),
+            emp=F("employed"),
+            lo=F("laid_off"),
+        )
+    )
+    by_hash: dict[str, Known] = {}
+    by_no: dict[str, Known] = {}
+    connection = connections[Member.objects.db]
+    with connection.cursor() as cursor:
+        for key, found in (("h", by_hash), ("no", by_no)):
+            cursor.execute(
+                head + "SELECT k.m, k.h, k.no, k.jo, k.re, k.pay, k.emp, k.lo "  # noqa: S608
+                f"FROM ({member_sql}) k WHERE k.{key} <> '' "
+                f"AND k.{key} IN (SELECT {key} FROM ul) ORDER BY k.m",
+                (*params, *member_params),
+            )
+            for pk, nin_hash, member_no, joined, resigned, payment, employed, laid_off in (
+                cursor.fetchall()
+            ):
+                joined, resigned = _date(joined), _date(resigned)
+                known = Known(
+                    pk, _reason(period, joined, resigned, payment, bool(employed), bool(laid_off))
+                )
+                found.setdefault(nin_hash if key == "h" else member_no, known)
+    return by_hash, by_no
+
+
+def _date(value: dt.date | str | None) -> dt.date | None:
+    """A date as the driver returns it (an ISO string on SQLite)."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def expected_among(*, period: Period, pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of these (company, member) pairs are expected for ``period``."""
+    pairs = set(pairs)
+    found: set[tuple[int, int]] = set()
+    members = sorted({member for _company, member in pairs})
+    for start in range(0, len(members), KNOWN_CHUNK):
+        rows = (
+            expected_employments(period=period)
+            .filter(member_id__in=members[start : start + KNOWN_CHUNK])
+            .values_list("company_id", "member_id")
+        )
+        found.update(pair for pair in rows if pair in pairs)
+    return found
