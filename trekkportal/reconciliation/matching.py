@@ -82,17 +82,6 @@ class Result:
     missing: list[int] = field(default_factory=list)  # member ids, in expected order
     findings: list[Finding] = field(default_factory=list)
     lines: int = 0
-    # Set when the deducted members are counted without listing them (the database
-    # matched them); otherwise ``len(deducted)``.
-    deducted_total: int | None = None
-
-    @property
-    def deducted_count(self) -> int:
-        return len(self.deducted) if self.deducted_total is None else self.deducted_total
-
-    @deducted_count.setter
-    def deducted_count(self, value: int) -> None:
-        self.deducted_total = value
 
     @property
     def unmatched(self) -> int:
@@ -207,20 +196,17 @@ def reconcile_lines(
             result.deducted.add(member.member_id)
             dues = _dues_roughly(member, line)
             if dues is not None and amount_is_far(line.amount, dues):
-                result.findings.append(far_finding(line, member))
+                result.findings.append(
+                    Finding(
+                        line_id=line.line_id,
+                        kind="amount",
+                        reason=AMOUNT,
+                        member_id=member.member_id,
+                        expected_amount=expected_dues(member, line),
+                    )
+                )
     result.missing = [m for m in members if m not in result.deducted]
     return result
-
-
-def far_finding(line: LineRow, member: Expected) -> Finding:
-    """The finding for a line whose amount is far from the member's dues."""
-    return Finding(
-        line_id=line.line_id,
-        kind="amount",
-        reason=AMOUNT,
-        member_id=member.member_id,
-        expected_amount=expected_dues(member, line),
-    )
 
 
 def _by_birth_and_name(candidates: Iterable[Expected], name: str) -> Expected | None:

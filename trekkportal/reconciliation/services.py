@@ -33,7 +33,7 @@ from trekkportal.members.models import MemberChange
 from trekkportal.submissions.models import DeductionLine, SubmittedFile
 
 from . import bulk, selectors
-from .matching import Expected, Known, Result, far_finding, reconcile_lines
+from .matching import Expected, Known, Result, reconcile_lines
 from .models import FilePeriod, LineFinding, MissingDeduction, Reconciliation
 
 BATCH = 500
@@ -107,7 +107,7 @@ def reconcile(
         summary.reconciled, summary.held_back = len(results), len(held)
         for result in results.values():
             summary.expected += result.expected
-            summary.deducted += result.deducted_count
+            summary.deducted += len(result.deducted)
             summary.missing += len(result.missing)
             summary.unmatched += result.unmatched
             summary.flagged += result.flagged
@@ -134,21 +134,34 @@ def reconcile(
 def _read_and_match(
     period: Period, company_id: int | None, state: selectors.ListState
 ) -> tuple[dict[int, Result], dict[int, list[tuple[str, str]]]]:
-    """The lines whose identity number is an expected member's are matched in the database
-    (``selectors.match_by_hash``); the rest go through ``matching.reconcile_lines`` with
-    the expected members they could point at, and the two halves are put together."""
-    match = selectors.match_by_hash(period=period, company_id=company_id)
-    # Where each related expected member is expected, by keyed hash and by member number:
-    # a line at one company naming a member expected at another is "registered at another
+    expected = selectors.expected_members(period=period, company_id=company_id)
+    lines = selectors.lines_by_company(period=period, company_id=company_id)
+    # Where each expected member is expected, by keyed hash and by member number: a line
+    # at one company naming a member expected at another is "registered at another
     # company" without asking the register again.
-    owner_by_hash: dict[str, dict[int, Expected]] = defaultdict(dict)
+    expected_owner: dict[str, dict[int, Expected]] = defaultdict(dict)
     owner_by_no: dict[str, dict[int, Expected]] = defaultdict(dict)
-    candidates: dict[int, list[Expected]] = defaultdict(list)
-    for owner, member in match.related:
-        owner_by_hash[member.nin_hash][owner] = member
-        if member.member_no:
-            owner_by_no[member.member_no][owner] = member
-        candidates[owner].append(member)
+    for owner, members_ in expected.items():
+        for member in members_:
+            expected_owner[member.nin_hash][owner] = member
+            if member.member_no:
+                owner_by_no[member.member_no][owner] = member
+    # The register is asked only about the numbers on the lines no expected member has.
+    unknown_hashes = {
+        line.nin_hash
+        for company_lines in lines.values()
+        for line in company_lines
+        if line.nin_hash and line.nin_hash not in expected_owner
+    }
+    unknown_nos = {
+        line.member_no
+        for company_lines in lines.values()
+        for line in company_lines
+        if line.member_no and line.member_no not in owner_by_no
+    }
+    found_by_hash, found_by_no = selectors.known_members(
+        period=period, nin_hashes=unknown_hashes, member_nos=unknown_nos
+    )
 
     results: dict[int, Result] = {}
     held: dict[int, list[tuple[str, str]]] = {}
@@ -156,18 +169,13 @@ def _read_and_match(
         if cid in state.unfinished:
             held[cid] = state.unfinished[cid]
             continue
-        rest = reconcile_lines(
-            candidates.get(cid, ()),
-            match.rest.get(cid, ()),
-            _KnownFor(cid, match.known_by_hash, owner_by_hash),
-            _KnownFor(cid, match.known_by_no, owner_by_no),
+        results[cid] = reconcile_lines(
+            expected.get(cid, ()),
+            lines.get(cid, ()),
+            _KnownFor(cid, found_by_hash, expected_owner),
+            _KnownFor(cid, found_by_no, owner_by_no),
         )
-        result = Result(expected=match.expected.get(cid, 0), lines=match.lines.get(cid, 0))
-        result.findings = [far_finding(line, member) for line, member in match.far.get(cid, ())]
-        result.findings += rest.findings
-        result.missing = [m for m in match.not_deducted.get(cid, ()) if m not in rest.deducted]
-        result.deducted_count = result.expected - len(result.missing)
-        results[cid] = result
+
     return results, held
 
 
@@ -224,7 +232,7 @@ def _save_reconciliations(
             Reconciliation.State.RECONCILED,
             "",
             result.expected,
-            result.deducted_count,
+            len(result.deducted),
             len(result.missing),
             result.unmatched,
             result.flagged,
@@ -306,17 +314,6 @@ def _save_missing(
     ):
         current[cid][member] = (pk, state, status)
     states = MissingDeduction.State
-    # An utrukket no longer missing was deducted if its member is still expected there
-    # (the run knows the members not deducted, not the 100,000 deducted ones).
-    still_expected = selectors.expected_among(
-        period=period,
-        pairs=(
-            (cid, member)
-            for cid, result in results.items()
-            for member, (_pk, state, _status) in current.get(cid, {}).items()
-            if state != states.RESOLVED and member not in set(result.missing)
-        ),
-    )
     create: list[tuple] = []
     updates: dict[tuple[str, str], list[int]] = defaultdict(list)
     for cid, result in results.items():
@@ -334,7 +331,7 @@ def _save_missing(
         for member, (pk, state, status) in known.items():
             if member in missing or state == states.RESOLVED:
                 continue
-            if (cid, member) in still_expected:
+            if member in result.deducted:
                 updates[("resolve", MissingDeduction.Resolution.DEDUCTED)].append(pk)
             elif not status:
                 updates[("resolve", MissingDeduction.Resolution.NOT_EXPECTED)].append(pk)
