@@ -74,6 +74,16 @@ class _KnownFor(Mapping):
                 return Known(member.member_id, OTHER_COMPANY)
         raise KeyError(key)
 
+    def get(self, key: str, default: Known | None = None) -> Known | None:  # type: ignore[override]
+        # Asked once per unmatched line: without Mapping.get's KeyError round trip.
+        found = self.found.get(key)
+        if found is not None:
+            return found
+        for owner, member in self.owners.get(key, {}).items():
+            if owner != self.company_id:
+                return Known(member.member_id, OTHER_COMPANY)
+        return default
+
     def __iter__(self):
         raise TypeError("looked up only")
 
