@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast
 from django.http import Http404
 
@@ -163,40 +163,46 @@ def known_members(
         employed=Exists(Employment.objects.filter(_covering("", period), member=OuterRef("pk"))),
         laid_off=Exists(Layoff.objects.filter(_covering("", period), member=OuterRef("pk"))),
     ).order_by()
-    # Compiled once; each chunk only fills in the keys (building an ORM ``__in`` filter of
-    # 2,000 keys per chunk, and converting the rows, was most of an all-unmatched run).
-    sql, params = annotated.values(
-        m=F("pk"),
-        h=F("nin_hash"),
-        no=F("member_no"),
-        jo=F("joined"),
-        re=F("resigned"),
-        pay=F("payment"),
-        emp=F("employed"),
-        lo=F("laid_off"),
-    ).query.sql_with_params()
+    # Each chunk's keys go into the query as plain parameters (building an ORM ``__in``
+    # filter of 2,000 keys per chunk, and converting the rows, was most of an
+    # all-unmatched run). Inside the query, not around it: PostgreSQL did not push a
+    # condition on a derived table into it and evaluated the EXISTS for every member.
+    columns = annotated.values_list(
+        "pk", "nin_hash", "member_no", "joined", "resigned", "payment", "employed", "laid_off"
+    )
+    quote = connections[Member.objects.db].ops.quote_name
+    table = quote(Member._meta.db_table)
     by_hash: dict[str, Known] = {}
     by_no: dict[str, Known] = {}
     with connections[Member.objects.db].cursor() as cursor:
-        for key, keys, found in (
-            ("h", sorted(set(nin_hashes)), by_hash),
-            ("no", sorted(set(member_nos)), by_no),
+        for field, keys, found in (
+            ("nin_hash", sorted(set(nin_hashes)), by_hash),
+            ("member_no", sorted(set(member_nos)), by_no),
         ):
+            column = f"{table}.{quote(Member._meta.get_field(field).column)}"
             for start in range(0, len(keys), KNOWN_CHUNK):
                 chunk = keys[start : start + KNOWN_CHUNK]
-                cursor.execute(
-                    f"SELECT k.m, k.h, k.no, k.jo, k.re, k.pay, k.emp, k.lo FROM ({sql}) k "  # noqa: S608
-                    f"WHERE k.{key} IN ({', '.join(['%s'] * len(chunk))}) ORDER BY k.m",
-                    (*params, *chunk),
-                )
-                for pk, nin_hash, member_no, joined, resigned, payment, employed, laid_off in (
-                    cursor.fetchall()
-                ):
+                marks = ", ".join(["%s"] * len(chunk))
+                # The column from the model, quoted; the keys only as parameters.
+                query = columns.extra(where=[f"{column} IN ({marks})"], params=chunk)  # noqa: S610
+                cursor.execute(*query.query.sql_with_params())
+                for (
+                    pk,
+                    nin_hash,
+                    member_no,
+                    joined,
+                    resigned,
+                    payment,
+                    employed,
+                    laid_off,
+                ) in cursor.fetchall():
                     reason = _reason(
                         period, _date(joined), _date(resigned), payment, bool(employed),
                         bool(laid_off),
                     )  # fmt: skip
-                    found.setdefault(nin_hash if key == "h" else member_no, Known(pk, reason))
+                    found.setdefault(
+                        nin_hash if field == "nin_hash" else member_no, Known(pk, reason)
+                    )
     return by_hash, by_no
 
 
