@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db import connections
+from django.db import connections, models
 from django.db.models import Count, Exists, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast
 from django.http import Http404
@@ -179,7 +179,9 @@ def known_members(
             ("nin_hash", sorted(set(nin_hashes)), by_hash),
             ("member_no", sorted(set(member_nos)), by_no),
         ):
-            column = f"{table}.{quote(Member._meta.get_field(field).column)}"
+            model_field = Member._meta.get_field(field)
+            assert isinstance(model_field, models.Field) and model_field.column
+            column = f"{table}.{quote(model_field.column)}"
             for start in range(0, len(keys), KNOWN_CHUNK):
                 chunk = keys[start : start + KNOWN_CHUNK]
                 marks = ", ".join(["%s"] * len(chunk))
