@@ -350,6 +350,13 @@ def _register(company: Any, listed: list[tuple], *, extra: int) -> None:
         ["member_id", "company_id", "from_period"],
         [(ids[h], company.pk, dt.date(2020, 1, 1)) for h in hashes],
     )
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # A register in production has its statistics (autovacuum); one loaded a moment
+        # ago has none, and PostgreSQL then scans all members for every look-up.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE members_member, members_employment")
 
 
 def _start_worker(tmp: str, database: dict) -> subprocess.Popen:
