@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db import connections
+from django.db import connections, models
 from django.db.models import Count, Exists, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast
 from django.http import Http404
@@ -163,29 +163,54 @@ def known_members(
         employed=Exists(Employment.objects.filter(_covering("", period), member=OuterRef("pk"))),
         laid_off=Exists(Layoff.objects.filter(_covering("", period), member=OuterRef("pk"))),
     ).order_by()
-    columns = (
-        "pk",
-        "nin_hash",
-        "member_no",
-        "joined",
-        "resigned",
-        "payment",
-        "employed",
-        "laid_off",
+    # Each chunk's keys go into the query as plain parameters (building an ORM ``__in``
+    # filter of 2,000 keys per chunk, and converting the rows, was most of an
+    # all-unmatched run). Inside the query, not around it: PostgreSQL did not push a
+    # condition on a derived table into it and evaluated the EXISTS for every member.
+    columns = annotated.values_list(
+        "pk", "nin_hash", "member_no", "joined", "resigned", "payment", "employed", "laid_off"
     )
+    quote = connections[Member.objects.db].ops.quote_name
+    table = quote(Member._meta.db_table)
     by_hash: dict[str, Known] = {}
     by_no: dict[str, Known] = {}
-    for field, keys, found in (
-        ("nin_hash", sorted(set(nin_hashes)), by_hash),
-        ("member_no", sorted(set(member_nos)), by_no),
-    ):
-        for start in range(0, len(keys), KNOWN_CHUNK):
-            chunk = keys[start : start + KNOWN_CHUNK]
-            rows = annotated.filter(**{f"{field}__in": chunk}).values_list(*columns)
-            for pk, nin_hash, member_no, joined, resigned, payment, employed, laid_off in rows:
-                known = Known(pk, _reason(period, joined, resigned, payment, employed, laid_off))
-                found.setdefault(nin_hash if field == "nin_hash" else member_no, known)
+    with connections[Member.objects.db].cursor() as cursor:
+        for field, keys, found in (
+            ("nin_hash", sorted(set(nin_hashes)), by_hash),
+            ("member_no", sorted(set(member_nos)), by_no),
+        ):
+            model_field = Member._meta.get_field(field)
+            assert isinstance(model_field, models.Field) and model_field.column
+            column = f"{table}.{quote(model_field.column)}"
+            for start in range(0, len(keys), KNOWN_CHUNK):
+                chunk = keys[start : start + KNOWN_CHUNK]
+                marks = ", ".join(["%s"] * len(chunk))
+                # The column from the model, quoted; the keys only as parameters.
+                query = columns.extra(where=[f"{column} IN ({marks})"], params=chunk)  # noqa: S610
+                cursor.execute(*query.query.sql_with_params())
+                for (
+                    pk,
+                    nin_hash,
+                    member_no,
+                    joined,
+                    resigned,
+                    payment,
+                    employed,
+                    laid_off,
+                ) in cursor.fetchall():
+                    reason = _reason(
+                        period, _date(joined), _date(resigned), payment, bool(employed),
+                        bool(laid_off),
+                    )  # fmt: skip
+                    found.setdefault(
+                        nin_hash if field == "nin_hash" else member_no, Known(pk, reason)
+                    )
     return by_hash, by_no
+
+
+def _date(value: dt.date | str | None) -> dt.date | None:
+    """A date as the driver returns it (an ISO string on SQLite)."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _reason(

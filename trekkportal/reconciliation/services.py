@@ -74,6 +74,16 @@ class _KnownFor(Mapping):
                 return Known(member.member_id, OTHER_COMPANY)
         raise KeyError(key)
 
+    def get(self, key: str, default: Known | None = None) -> Known | None:  # type: ignore[override]
+        # Asked once per unmatched line: without Mapping.get's KeyError round trip.
+        found = self.found.get(key)
+        if found is not None:
+            return found
+        for owner, member in self.owners.get(key, {}).items():
+            if owner != self.company_id:
+                return Known(member.member_id, OTHER_COMPANY)
+        return default
+
     def __iter__(self):
         raise TypeError("looked up only")
 
@@ -451,20 +461,25 @@ def notify_new_missing_deductions(
 # After a file is read -----------------------------------------------------------------
 
 
-def file_read(*, submitted_file: SubmittedFile) -> list[Period]:
+def file_read(
+    *, submitted_file: SubmittedFile, line_periods: set[dt.date | None] | None = None
+) -> list[Period]:
     """Called in the transaction that records a file's parse result: remember which
     periods its valid lines are for, and once every file of its submission is finished,
-    queue a reconciliation of each of those periods for the company. Returns them."""
+    queue a reconciliation of each of those periods for the company. Returns them.
+
+    ``line_periods``: the valid lines' own periods (None for a line without one) when the
+    caller has just written them; otherwise they are read from the stored lines."""
     from .jobs import reconcile_company_period
 
     submission = submitted_file.submission
     FilePeriod.objects.filter(submitted_file=submitted_file).delete()
     periods: set[dt.date] = set()
     if submitted_file.state == SubmittedFile.State.DONE:
-        lines = DeductionLine.objects.filter(submitted_file=submitted_file, valid=True)
-        periods = {
-            p or submission.period for p in lines.values_list("period", flat=True).distinct()
-        }
+        if line_periods is None:
+            lines = DeductionLine.objects.filter(submitted_file=submitted_file, valid=True)
+            line_periods = set(lines.values_list("period", flat=True).distinct())
+        periods = {p or submission.period for p in line_periods}
         FilePeriod.objects.bulk_create(
             FilePeriod(submitted_file=submitted_file, company_id=submission.company_id, period=p)
             for p in sorted(periods)

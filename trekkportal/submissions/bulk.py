@@ -40,6 +40,12 @@ def insert_lines(submitted_file_id: int, lines: Iterable[Any]) -> int:
     return _bulk_create(rows)
 
 
+def valid_line_periods(lines: Iterable[Any]) -> set[dt.date | None]:
+    """The periods of the valid lines (None for a line without its own), as stored: what
+    the reconciliation's period bookkeeping needs, without reading the lines back."""
+    return {_period_date(period) for period in {line.period for line in lines if line.ok}}
+
+
 def line_values(submitted_file_id: int, lines: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
     """One tuple per line in ``LINE_COLUMNS`` order, as the database stores it: amounts as
     kroner (612.5), dates as dates, identity numbers sealed, hashed and masked,

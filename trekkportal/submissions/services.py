@@ -28,7 +28,7 @@ from trekkportal.lib.errors import safe_error
 from trekkportal.lib.identity import mask_nins_in_text
 from trekkportal.lib.periods import Period
 
-from .bulk import insert_lines
+from .bulk import insert_lines, valid_line_periods
 from .display import issue_message
 from .emails import schedule_submission_receipt
 from .models import ColumnMapping, DeductionLine, ParseIssue, Submission, SubmittedFile
@@ -225,7 +225,7 @@ def record_parse_result(
         # the receipt e-mail goes out.
         from trekkportal.reconciliation.services import file_read
 
-        file_read(submitted_file=row)
+        file_read(submitted_file=row, line_periods=valid_line_periods(lines))
         _send_receipt_when_read(row.submission_id)
     return row
 

@@ -374,3 +374,24 @@ def test_one_query_count_whatever_the_number_of_members(
     few = run(4)
     many = run(40)
     assert few == many
+
+
+def test_a_read_files_periods_are_the_same_from_the_lines_written_and_read_back(
+    company_a, employer_a
+):
+    from trekkportal.reconciliation.models import FilePeriod
+    from trekkportal.reconciliation.services import file_read
+
+    ola = a_member(company_a)
+    kari = a_member(company_a, name="Nordmann, Kari")
+    submission = a_read_list(
+        company_a, employer_a, P, [line_for(ola), line_for(kari, period=P.previous().iso)]
+    )
+    file = submission.files.get()
+    stored = FilePeriod.objects.filter(submitted_file=file)
+    from_the_lines_written = set(stored.values_list("period", flat=True))
+
+    file_read(submitted_file=file)  # without line_periods: read back from the lines
+
+    assert from_the_lines_written == set(stored.values_list("period", flat=True))
+    assert from_the_lines_written == {P.first_day, P.previous().first_day}
