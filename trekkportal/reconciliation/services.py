@@ -375,7 +375,8 @@ def _save_missing(
 def _save_findings(*, rows: dict[int, int], results: dict[int, Result]) -> None:
     """Staff findings are derived: replaced whole by every run of the company. Staff's
     resolution of a line (``resolve_*`` below) is carried over to the line's new finding
-    of the same kind."""
+    of the same kind, and the reconciliation's ``unmatched`` figure counts only the
+    unmatched lines still open."""
     if not results:
         return
     ids = [rows[cid] for cid in results]
@@ -415,6 +416,18 @@ def _save_findings(*, rows: dict[int, int], results: dict[int, Result]) -> None:
             for finding in result.findings
         ),
     )
+    if resolved:
+        for cid, result in results.items():
+            closed = sum(
+                1
+                for finding in result.findings
+                if finding.kind == LineFinding.Kind.UNMATCHED
+                and (finding.line_id, finding.kind) in resolved
+            )
+            if closed:
+                Reconciliation.objects.filter(pk=rows[cid]).update(
+                    unmatched=result.unmatched - closed
+                )
 
 
 def _notify(*, period: Period, new: dict[int, int], company_id: int | None) -> list[int]:

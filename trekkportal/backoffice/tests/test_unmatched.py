@@ -112,6 +112,17 @@ def test_not_a_member_and_dismiss_are_kept_through_a_re_run(
     assert Employment.objects.filter(member=elsewhere.member).count() == 1  # untouched
 
 
+def test_the_unmatched_figure_counts_the_open_lines_only(staff, company_a, elsewhere):
+    def figure() -> int:
+        return Reconciliation.objects.get(company=company_a).unmatched
+
+    assert figure() == 1
+    dismiss_unmatched_line(finding=elsewhere.finding, acting_user=staff)
+    assert figure() == 0
+    reconcile(period=P, company=company_a)  # a re-run keeps the line resolved
+    assert figure() == 0
+
+
 def test_a_resolved_line_cannot_be_resolved_again(staff, elsewhere):
     finding = dismiss_unmatched_line(finding=elsewhere.finding, acting_user=staff)
     with pytest.raises(CannotResolve):

@@ -7,7 +7,7 @@ workers as you like, on as many machines as you like.
 
 from django.core.management.base import BaseCommand
 
-from trekkportal.jobs.worker import Worker
+from trekkportal.jobs.worker import DEFAULT_POLL_INTERVAL, Worker
 
 
 class Command(BaseCommand):
@@ -17,8 +17,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--poll-interval",
             type=float,
-            default=1.0,
-            help="Seconds to wait between looks at the queue when it is empty (default 1).",
+            default=DEFAULT_POLL_INTERVAL,
+            help=(
+                "Seconds to wait between looks at the queue when it is empty (default "
+                f"{DEFAULT_POLL_INTERVAL}; a look is one indexed read)."
+            ),
         )
         parser.add_argument(
             "--burst",
