@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -416,18 +417,22 @@ def _save_findings(*, rows: dict[int, int], results: dict[int, Result]) -> None:
             for finding in result.findings
         ),
     )
-    if resolved:
-        for cid, result in results.items():
-            closed = sum(
-                1
-                for finding in result.findings
-                if finding.kind == LineFinding.Kind.UNMATCHED
-                and (finding.line_id, finding.kind) in resolved
-            )
-            if closed:
-                Reconciliation.objects.filter(pk=rows[cid]).update(
-                    unmatched=result.unmatched - closed
-                )
+    # One statement for every company whose run carried a resolution over (a fixed number
+    # of queries however many companies a whole-period run covers).
+    still_open: dict[int, int] = {}
+    for cid, result in results.items() if resolved else ():
+        closed = sum(
+            1
+            for finding in result.findings
+            if finding.kind == LineFinding.Kind.UNMATCHED
+            and (finding.line_id, finding.kind) in resolved
+        )
+        if closed:
+            still_open[rows[cid]] = result.unmatched - closed
+    if still_open:
+        Reconciliation.objects.filter(pk__in=still_open).update(
+            unmatched=Case(*(When(pk=pk, then=Value(n)) for pk, n in still_open.items()))
+        )
 
 
 def _notify(*, period: Period, new: dict[int, int], company_id: int | None) -> list[int]:
