@@ -329,6 +329,7 @@ class Worker:
 
     def run(self) -> None:
         queue.autodiscover()
+        queue.warm_up()
         logger.info("worker %s started (lease %ss)", self.id, lease_seconds())
         try:
             while not self.stopping.is_set():

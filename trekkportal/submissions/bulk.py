@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection
@@ -32,61 +32,116 @@ _T0, _T1, _T2, _T3 = NIN_CHUNKS
 
 def insert_lines(submitted_file_id: int, lines: Iterable[Any]) -> int:
     """Write the lines of one file (inside the caller's transaction). Returns how many."""
-    rows = line_values(submitted_file_id, lines)
     if connection.vendor == "postgresql":
-        return _copy(rows)
+        return _copy(line_values(submitted_file_id, lines))
     if connection.vendor == "sqlite":
-        return _executemany(rows)
-    return _bulk_create(rows)
+        return _executemany(line_values(submitted_file_id, lines, dates_as_text=True))
+    return _bulk_create(line_values(submitted_file_id, lines))
 
 
 def valid_line_periods(lines: Iterable[Any]) -> set[dt.date | None]:
     """The periods of the valid lines (None for a line without its own), as stored: what
     the reconciliation's period bookkeeping needs, without reading the lines back."""
-    return {_period_date(period) for period in {line.period for line in lines if line.ok}}
+    columns = _columns(lines)
+    if not columns:
+        return set()
+    periods, ok = columns[PERIOD], columns[OK]
+    return {_period_date(p) for p in set(itertools.compress(periods, ok))}
 
 
-def line_values(submitted_file_id: int, lines: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
+# The positions of the fields in a parser's ``Line``.
+(ROW, NIN, RESTORED, UNCERTAIN, NAME, EMPLOYEE_NO, MEMBER_NO, BASE, AMOUNT, UNION, CLUB,
+ PERIOD, LISTED_BIRTH, OK) = range(14)  # fmt: skip
+
+
+def line_values(
+    submitted_file_id: int, lines: Iterable[Any], *, dates_as_text: bool = False
+) -> Iterator[tuple[Any, ...]]:
     """One tuple per line in ``LINE_COLUMNS`` order, as the database stores it: amounts as
-    kroner (612.5), dates as dates, identity numbers sealed, hashed and masked,
-    free text cut to its column and masked where it could hold an identity number."""
+    kroner (612.5), dates as dates (ISO text with ``dates_as_text``, as Django stores them
+    in SQLite), identity numbers sealed, hashed and masked, free text cut to its column and
+    masked where it could hold an identity number.
+
+    Worked out a column at a time (the parser hands its lines over as columns), in slices
+    of ``CHUNK`` lines: each step is one comprehension over the slice instead of a tuple
+    taken apart and built again per line (about half the time of doing it line by line),
+    and PostgreSQL indexes one slice's rows while the next is prepared."""
+    columns = _columns(lines)
+    if not columns:
+        return iter(())
     sealer = NinSealer()
-    encrypt, keyed_hash = sealer.encrypt, sealer.hash
-    periods: dict[str | None, dt.date | None] = {}
     births: dict[str, dt.date | None] = {}
-    for line in lines:
-        (row, nin, restored, uncertain, name, employee_no, member_no, base_ore, amount_ore,
-         union_ore, club_ore, period, listed_birth, ok) = line  # fmt: skip
-        if period not in periods:
-            periods[period] = _period_date(period)
-        if nin:
-            # The parser keeps only valid, 11-digit numbers: mask_nin's result, directly.
-            sealed, hashed, masked = encrypt(nin), keyed_hash(nin), nin[:6] + "*****"
-            birth = listed_birth if listed_birth is not None else _birth_date(nin, births)
-        else:
-            sealed = hashed = masked = ""
-            birth = listed_birth
-        yield (
+    periods = {p: _period_date(p) for p in set(columns[PERIOD])}
+    count = len(columns[ROW])
+    return itertools.chain.from_iterable(
+        _slice_values(
             submitted_file_id,
-            row,
-            sealed,
-            hashed,
-            masked,
-            restored,
-            uncertain,
-            birth,
-            (name if len(name) < 10 else _masked(name))[:200],
-            employee_no if len(employee_no) < 10 else _masked(employee_no)[:50],
-            member_no if len(member_no) < 10 else _masked(member_no)[:50],
-            # Whole øre as kroner: n / 100 is the double nearest the exact amount and its
-            # repr has at most two decimals, which both databases read back exactly.
-            None if base_ore is None else base_ore / 100,
-            None if amount_ore is None else amount_ore / 100,
-            None if union_ore is None else union_ore / 100,
-            None if club_ore is None else club_ore / 100,
-            periods[period],
-            ok,
+            [column[start : start + CHUNK] for column in columns],
+            sealer=sealer,
+            births=births,
+            periods=periods,
+            dates_as_text=dates_as_text,
         )
+        for start in range(0, count, CHUNK)
+    )
+
+
+CHUNK = 10_000
+
+
+def _slice_values(
+    submitted_file_id: int,
+    columns: list[Sequence[Any]],
+    *,
+    sealer: NinSealer,
+    births: dict[str, dt.date | None],
+    periods: dict[str | None, dt.date | None],
+    dates_as_text: bool,
+) -> Iterator[tuple[Any, ...]]:
+    nins = columns[NIN]
+    encrypt, keyed_hash = sealer.encrypt, sealer.hash
+    birth = [
+        listed if listed is not None or not nin else _birth_date(nin, births)
+        for nin, listed in zip(nins, columns[LISTED_BIRTH], strict=True)
+    ]
+    period = [periods[p] for p in columns[PERIOD]]
+    if dates_as_text:
+        birth, period = _iso(birth), _iso(period)
+    return zip(
+        itertools.repeat(submitted_file_id),
+        columns[ROW],
+        # The parser keeps only valid, 11-digit numbers: mask_nin's result, directly.
+        [encrypt(nin) if nin else "" for nin in nins],
+        [keyed_hash(nin) if nin else "" for nin in nins],
+        [nin[:6] + "*****" if nin else "" for nin in nins],
+        columns[RESTORED],
+        columns[UNCERTAIN],
+        birth,
+        [(text if len(text) < 10 else _masked(text))[:200] for text in columns[NAME]],
+        [text if len(text) < 10 else _masked(text)[:50] for text in columns[EMPLOYEE_NO]],
+        [text if len(text) < 10 else _masked(text)[:50] for text in columns[MEMBER_NO]],
+        # Whole øre as kroner: n / 100 is the double nearest the exact amount and its
+        # repr has at most two decimals, which both databases read back exactly.
+        *(
+            [None if ore is None else ore / 100 for ore in columns[field]]
+            for field in (BASE, AMOUNT, UNION, CLUB)
+        ),
+        period,
+        columns[OK],
+    )
+
+
+def _columns(lines: Iterable[Any]) -> Sequence[Sequence[Any]]:
+    """The lines as one sequence per field: ``LineColumns`` keeps them so already."""
+    columns = getattr(lines, "columns", None)
+    if columns is not None:
+        return columns
+    return [list(column) for column in zip(*lines, strict=True)]
+
+
+def _iso(dates: list[dt.date | None]) -> list[str | None]:
+    text = {d: None if d is None else d.isoformat() for d in set(dates)}
+    return [text[d] for d in dates]
 
 
 def _masked(text: str) -> str:
@@ -157,22 +212,10 @@ def _executemany(rows: Iterator[tuple[Any, ...]]) -> int:
     count = 0
     with connection.cursor() as cursor:
         raw = cursor.cursor  # sqlite3's cursor: "?" placeholders, no Django formatting
-        while batch := [_sqlite(values) for values in itertools.islice(rows, BATCH)]:
+        while batch := list(itertools.islice(rows, BATCH)):
             raw.executemany(sql, batch)
             count += len(batch)
     return count
-
-
-def _sqlite(values: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Dates as ISO text, as Django stores them in SQLite."""
-    birth, period = values[7], values[15]
-    return (
-        *values[:7],
-        None if birth is None else birth.isoformat(),
-        *values[8:15],
-        None if period is None else period.isoformat(),
-        values[16],
-    )
 
 
 def _bulk_create(rows: Iterator[tuple[Any, ...]]) -> int:

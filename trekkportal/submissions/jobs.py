@@ -11,14 +11,21 @@ from pathlib import Path
 
 from django.core.files.storage import default_storage
 
-from trekkportal.jobs.queue import Daily, current_job, job
+from trekkportal.jobs.queue import Daily, current_job, job, on_worker_start
 
 from .models import SubmittedFile
 from .parsers.model import ParseFailure
+from .parsers.sandbox import SERVER as PARSER_SERVER
 from .services import company_mappings, record_parse_result
 from .storage import sweep_orphan_files
 
 logger = logging.getLogger(__name__)
+
+
+@on_worker_start
+def start_parser() -> None:
+    """The sandboxed parser's fork server, started before the first file arrives."""
+    PARSER_SERVER.start()
 
 
 @job(schedule=Daily("sweep_orphan_files", at="04:00"), max_attempts=3)

@@ -115,6 +115,12 @@ class ForkServer:
             return self._start()
         return self._socket
 
+    def start(self) -> None:
+        """Start the server now if it is not running (a worker does so before its first
+        file, so that file does not wait ~0.5 s for the server's imports)."""
+        with self._lock:
+            self._server_socket()
+
     def stop(self) -> None:
         """Stop the server (its children die with it); the next file starts a new one."""
         if self._socket is not None:

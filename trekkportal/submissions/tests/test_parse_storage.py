@@ -199,8 +199,8 @@ def crash_on_second_batch():
 
     original = bulk.line_values
 
-    def line_values(file_id, lines):
-        for count, values in enumerate(original(file_id, lines)):
+    def line_values(file_id, lines, **options):
+        for count, values in enumerate(original(file_id, lines, **options)):
             if count == bulk.BATCH + 1:
                 raise Crash("the database went away")
             yield values
