@@ -144,8 +144,10 @@ def lines_by_company(*, period: Period, company_id: int | None = None) -> dict[i
 
 
 # Identity-number hashes (or member numbers) per look-up query: far below SQLite's limit
-# of 32,766 parameters, and short enough for PostgreSQL to plan as an index look-up each.
+# of 32,766 parameters.
 KNOWN_CHUNK = 2000
+# On PostgreSQL the keys go as one array parameter, 20,000 to a query.
+KNOWN_CHUNK_PG = 20_000
 
 
 def known_members(
@@ -174,6 +176,7 @@ def known_members(
     table = quote(Member._meta.db_table)
     by_hash: dict[str, Known] = {}
     by_no: dict[str, Known] = {}
+    as_array = connections[Member.objects.db].vendor == "postgresql"
     with connections[Member.objects.db].cursor() as cursor:
         for field, keys, found in (
             ("nin_hash", sorted(set(nin_hashes)), by_hash),
@@ -182,11 +185,17 @@ def known_members(
             model_field = Member._meta.get_field(field)
             assert isinstance(model_field, models.Field) and model_field.column
             column = f"{table}.{quote(model_field.column)}"
-            for start in range(0, len(keys), KNOWN_CHUNK):
-                chunk = keys[start : start + KNOWN_CHUNK]
-                marks = ", ".join(["%s"] * len(chunk))
-                # The column from the model, quoted; the keys only as parameters.
-                query = columns.extra(where=[f"{column} IN ({marks})"], params=chunk)  # noqa: S610
+            size = KNOWN_CHUNK_PG if as_array else KNOWN_CHUNK
+            for start in range(0, len(keys), size):
+                chunk = keys[start : start + size]
+                # The column from the model, quoted; the keys only as parameters: on
+                # PostgreSQL one array (``= ANY``: a third of the time of 2,000
+                # placeholders per query), elsewhere one placeholder each.
+                if as_array:
+                    where, params = f"{column} = ANY(%s)", [chunk]
+                else:
+                    where, params = f"{column} IN ({', '.join(['%s'] * len(chunk))})", chunk
+                query = columns.extra(where=[where], params=params)  # noqa: S610
                 cursor.execute(*query.query.sql_with_params())
                 for (
                     pk,

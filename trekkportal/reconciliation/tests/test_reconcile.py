@@ -395,3 +395,27 @@ def test_a_read_files_periods_are_the_same_from_the_lines_written_and_read_back(
 
     assert from_the_lines_written == set(stored.values_list("period", flat=True))
     assert from_the_lines_written == {P.first_day, P.previous().first_day}
+
+
+def test_the_register_is_asked_in_chunks_and_every_chunks_members_are_found(
+    monkeypatch, company_a, company_b, employer_a
+):
+    monkeypatch.setattr(selectors, "KNOWN_CHUNK", 2)
+    monkeypatch.setattr(selectors, "KNOWN_CHUNK_PG", 2)
+    elsewhere = [
+        a_member(company_b, name=f"Annen{i}, Ola", birth=dt.date(1980, 1, 1 + i), member_no=f"7{i}")
+        for i in range(5)
+    ]
+    lines = [line_for(m, row=2 + i) for i, m in enumerate(elsewhere[:3])]
+    lines += [
+        line_for(SimpleNamespace(test_nin=None, name=m.name), row=10 + i, member_no=m.member_no)
+        for i, m in enumerate(elsewhere[3:])
+    ]
+    a_read_list(company_a, employer_a, P, lines)
+
+    reconcile(period=P, company=company_a)
+
+    findings = LineFinding.objects.order_by("line__row")
+    assert [(f.reason, f.member_id) for f in findings] == [
+        (LineFinding.Reason.OTHER_COMPANY, m.pk) for m in elsewhere
+    ]
