@@ -132,6 +132,7 @@ def main() -> int:
     parser.add_argument("--no-nginx", action="store_true", help="gunicorn alone on --port")
     parser.add_argument("--members-per-company", type=int, default=5)
     parser.add_argument("--web-processes", type=int, default=None, help="default: 2 x CPUs + 1")
+    parser.add_argument("--web-threads", type=int, default=4, help="threads per web process")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--smoke", action="store_true", help="20 users for 30 s (CI)")
     parser.add_argument(
@@ -176,13 +177,15 @@ def main() -> int:
         stack.manage("shell", "-c", SEED, stdin=json.dumps(spec))
         behind_nginx = not args.no_nginx and shutil.which("nginx") is not None
         if behind_nginx:
-            stack.web(args.web_port, processes=args.web_processes)
+            stack.web(args.web_port, processes=args.web_processes, threads=args.web_threads)
             stack.nginx(args.port, upstream=args.web_port)
         else:
-            stack.web(args.port, processes=args.web_processes)
+            stack.web(args.port, processes=args.web_processes, threads=args.web_threads)
         print(
             "Serving: "
-            + ("nginx → gunicorn" if behind_nginx else "gunicorn alone (no nginx installed)"),
+            + ("nginx → gunicorn" if behind_nginx else "gunicorn alone (no nginx installed)")
+            + f" ({args.web_processes or (os.cpu_count() or 1) * 2 + 1} processes"
+            f" x {args.web_threads} threads), {args.workers} workers",
             flush=True,
         )
         for n in range(args.workers):

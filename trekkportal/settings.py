@@ -130,7 +130,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             # lock at the start of a transaction so two writers wait instead of failing.
             # A 32 MB page cache (SQLite's default is 2 MB): storing a 100,000-line list
             # inserts into the lines' keyed-hash index in random order, and re-reads
-            # index pages from the file with the small one (a third of the insert's time).
+            # index pages from the file with the small one (about a quarter of the insert).
             # Memory is taken only as pages are used.
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768;"
