@@ -85,6 +85,9 @@
         if (Date.now() >= deadline) check();
         else say();
       }, 15000);
+      /* ...and once more just after the deadline, so "logged out" comes when it happens. */
+      window.clearTimeout(timer);
+      timer = window.setTimeout(check, Math.max(0, deadline - Date.now()) + 500);
     }
 
     function end() {

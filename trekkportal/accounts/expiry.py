@@ -16,6 +16,7 @@ identity number (free text is masked), and only for that user after a new login.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,7 +58,9 @@ def seconds_left(request: HttpRequest, now: float | None = None) -> int:
         last_seen + settings.SESSION_IDLE_TIMEOUT - now,
         login_at + settings.SESSION_COOKIE_AGE - now,
     )
-    return max(0, int(left))
+    # Rounded up: the page must not be told 0 (and say the session has ended) while the
+    # portal still takes a request for up to a second more.
+    return max(0, math.ceil(left))
 
 
 def not_activity(view: View) -> View:

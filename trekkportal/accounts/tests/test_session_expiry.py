@@ -276,3 +276,11 @@ def test_a_forgotten_password_on_the_way_back_still_leads_to_the_kept_form(clien
         )
         assert response.url == FORM
         assert "Etter nytt passord" in client.get(FORM).content.decode()
+
+
+def test_the_seconds_left_are_rounded_up_so_the_page_never_says_ended_too_early(client, employer_a):
+    with time_machine.travel(START, tick=False) as clock:
+        log_in_client(client, employer_a)
+        clock.shift(IDLE - 0.4)  # the portal still takes a request for 0.4 s
+        assert seconds_left(client) == 1
+        assert client.get(FORM).status_code == 200
