@@ -35,6 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import PASSWORD, employer_email, staff_email, staff_totp_secret
 from stack import PYTHON, ROOT, Stack, read_jsonl
 
+from trekkportal import gunicorn_conf  # its default number of web processes
+
 SEED = """
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.hashers import make_password
@@ -184,7 +186,7 @@ def main() -> int:
         print(
             "Serving: "
             + ("nginx → gunicorn" if behind_nginx else "gunicorn alone (no nginx installed)")
-            + f" ({args.web_processes or (os.cpu_count() or 1) * 2 + 1} processes"
+            + f" ({args.web_processes or gunicorn_conf.workers} processes"
             f" x {args.web_threads} threads), {args.workers} workers",
             flush=True,
         )

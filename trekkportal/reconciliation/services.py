@@ -155,11 +155,12 @@ def _read_and_match(
     # run expects every member at that company: nothing to build, ~0.2 s per 100,000.)
     expected_owner: dict[str, dict[int, Expected]] = defaultdict(dict)
     owner_by_no: dict[str, dict[int, Expected]] = defaultdict(dict)
-    for owner, members_ in expected.items() if company_id is None else ():
-        for member in members_:
-            expected_owner[member.nin_hash][owner] = member
-            if member.member_no:
-                owner_by_no[member.member_no][owner] = member
+    if company_id is None:
+        for owner, members_ in expected.items():
+            for member in members_:
+                expected_owner[member.nin_hash][owner] = member
+                if member.member_no:
+                    owner_by_no[member.member_no][owner] = member
     # The register is asked only about the numbers on the lines no expected member has.
     unknown_hashes = {
         line.nin_hash

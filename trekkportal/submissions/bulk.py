@@ -20,6 +20,7 @@ from django.db import connection
 
 from trekkportal.lib.identity import classic_birth_date, mask_nins_in_text
 from trekkportal.lib.nincrypt import NinSealer
+from trekkportal.submissions.parsers.model import Line
 from trekkportal.submissions.parsers.values import NIN_CHUNKS
 
 from .models import LINE_FIELDS, DeductionLine
@@ -49,9 +50,12 @@ def valid_line_periods(lines: Iterable[Any]) -> set[dt.date | None]:
     return {_period_date(p) for p in set(itertools.compress(periods, ok))}
 
 
-# The positions of the fields in a parser's ``Line``.
+# The positions of the fields in a parser's ``Line``, from its own field list.
 (ROW, NIN, RESTORED, UNCERTAIN, NAME, EMPLOYEE_NO, MEMBER_NO, BASE, AMOUNT, UNION, CLUB,
- PERIOD, LISTED_BIRTH, OK) = range(14)  # fmt: skip
+ PERIOD, LISTED_BIRTH, OK) = map(Line._fields.index, (
+    "row", "nin", "nin_restored", "nin_uncertain", "name", "employee_no", "member_no",
+    "base_ore", "amount_ore", "union_ore", "club_ore", "period", "listed_birth_date", "ok",
+))  # fmt: skip
 
 
 def line_values(
