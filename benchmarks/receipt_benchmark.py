@@ -25,9 +25,11 @@ script):
 * submit: ``submit_list`` — checks, the file stored byte for byte, the rows, the job queued
   (what the web request does on "Send inn");
 * parse: ``parse_safely`` — the file-safety checks and the parser in its sandbox (a child
-  process with memory, CPU and time limits, the answer as JSON);
-* store: ``record_parse_result`` — lines (each identity number sealed, hashed, masked),
-  problems, the file's summary, the receipt e-mail queued;
+  process with memory, CPU and time limits, the lines sent on as JSON in slices while it
+  reads), and meanwhile, in this process, each slice prepared for the database
+  (``PreparedLines``: identity numbers sealed, hashed, masked), as the parse job does;
+* store: ``record_parse_result`` — the prepared lines written, problems, the file's
+  summary, the receipt e-mail queued;
 * reconcile: ``RECONCILE_STEP`` — the reconciliation of the period after the files are read
   (the jobs the store queued, run as the worker runs them; "n/a" when the hook is None);
 * after upload: parse + store + reconcile, what the receipt waits for once the upload
@@ -205,6 +207,7 @@ def _submit(company: Any, user: Any, data: bytes) -> Any:
 
 def _one_run(company: Any, user: Any, data: bytes, rows: int) -> dict[str, float]:
     from trekkportal.jobs.models import Job
+    from trekkportal.submissions.bulk import PreparedLines
     from trekkportal.submissions.jobs import local_copy
     from trekkportal.submissions.parsers import parse_safely
     from trekkportal.submissions.services import company_mappings, record_parse_result
@@ -221,12 +224,15 @@ def _one_run(company: Any, user: Any, data: bytes, rows: int) -> dict[str, float
     cpu_started = _cpu()
     started = time.perf_counter()
     mappings = company_mappings(company)
+    prepared = PreparedLines(submitted_file.pk)
     with local_copy(submitted_file.storage_name) as path:
-        parsed = parse_safely(path, submitted_file.original_name, mappings=mappings)
+        parsed = parse_safely(
+            path, submitted_file.original_name, mappings=mappings, on_lines=prepared.add
+        )
     timings["parse"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    stored = record_parse_result(submitted_file=submitted_file, parsed=parsed)
+    stored = record_parse_result(submitted_file=submitted_file, parsed=parsed, prepared=prepared)
     timings["store"] = time.perf_counter() - started
     assert stored.valid_rows == rows, (stored.state, stored.valid_rows)
 

@@ -31,13 +31,18 @@ BATCH = 5000
 _T0, _T1, _T2, _T3 = NIN_CHUNKS
 
 
-def insert_lines(submitted_file_id: int, lines: Iterable[Any]) -> int:
-    """Write the lines of one file (inside the caller's transaction). Returns how many."""
+def insert_lines(
+    submitted_file_id: int, lines: Iterable[Any], *, prepared: PreparedLines | None = None
+) -> int:
+    """Write the lines of one file (inside the caller's transaction). Returns how many.
+    ``prepared``: rows prepared while the file was read, used where they fit."""
     if connection.vendor == "postgresql":
-        return _copy(line_values(submitted_file_id, lines))
+        return _copy(line_values(submitted_file_id, lines, prepared=prepared))
     if connection.vendor == "sqlite":
-        return _executemany(line_values(submitted_file_id, lines, dates_as_text=True))
-    return _bulk_create(line_values(submitted_file_id, lines))
+        return _executemany(
+            line_values(submitted_file_id, lines, dates_as_text=True, prepared=prepared)
+        )
+    return _bulk_create(line_values(submitted_file_id, lines, prepared=prepared))
 
 
 def valid_line_periods(lines: Iterable[Any]) -> set[dt.date | None]:
@@ -59,7 +64,11 @@ def valid_line_periods(lines: Iterable[Any]) -> set[dt.date | None]:
 
 
 def line_values(
-    submitted_file_id: int, lines: Iterable[Any], *, dates_as_text: bool = False
+    submitted_file_id: int,
+    lines: Iterable[Any],
+    *,
+    dates_as_text: bool = False,
+    prepared: PreparedLines | None = None,
 ) -> Iterator[tuple[Any, ...]]:
     """One tuple per line in ``LINE_COLUMNS`` order, as the database stores it: amounts as
     kroner (612.5), dates as dates (ISO text with ``dates_as_text``, as Django stores them
@@ -69,25 +78,90 @@ def line_values(
     Worked out a column at a time (the parser hands its lines over as columns), in slices
     of ``CHUNK`` lines: each step is one comprehension over the slice instead of a tuple
     taken apart and built again per line (about half the time of doing it line by line),
-    and PostgreSQL indexes one slice's rows while the next is prepared."""
-    columns = _columns(lines)
-    if not columns:
-        return iter(())
-    sealer = NinSealer()
-    births: dict[str, dt.date | None] = {}
-    periods = {p: _period_date(p) for p in set(columns[PERIOD])}
-    count = len(columns[ROW])
-    return itertools.chain.from_iterable(
-        _slice_values(
+    and PostgreSQL indexes one slice's rows while the next is prepared. The slices
+    ``prepared`` already holds for these lines are taken as they are."""
+    if prepared is None or prepared.options != (submitted_file_id, dates_as_text):
+        prepared = PreparedLines(submitted_file_id, dates_as_text=dates_as_text)
+    return prepared.values(lines)
+
+
+class PreparedLines:
+    """A file's rows for the database, prepared slice by slice while the sandbox is still
+    reading the file (``parse_safely(on_lines=prepared.add)``, on the worker's core while
+    the parser's child reads on its own). ``values`` then takes each slice that is still
+    what the lines hold (its ``ok`` as the whole-file checks left it) and prepares the
+    rest; a slice the lines do not hold (a failed read, a restarted parser) is left out."""
+
+    def __init__(self, submitted_file_id: int, *, dates_as_text: bool | None = None) -> None:
+        if dates_as_text is None:  # as insert_lines writes them on this database
+            dates_as_text = connection.vendor == "sqlite"
+        self.options = (submitted_file_id, dates_as_text)
+        self._sealer = NinSealer()
+        self._births: dict[str, dt.date | None] = {}
+        self._periods: dict[str | None, dt.date | None] = {}
+        self._slices: dict[int, tuple[Sequence[Sequence[Any]], list[tuple[Any, ...]]]] = {}
+
+    def add(self, start: int, columns: Sequence[Sequence[Any]]) -> None:
+        """Prepare the lines ``start`` to ``start + len(columns[0])`` (one list per
+        ``Line`` field)."""
+        self._slices[start] = (columns, list(self._prepare(columns)))
+
+    def values(self, lines: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
+        """Every line's row: the prepared slices that fit, the others prepared now."""
+        columns = _columns(lines)
+        if not columns:
+            return iter(())
+        return itertools.chain.from_iterable(self._slice_rows(columns))
+
+    def _slice_rows(self, columns: Sequence[Sequence[Any]]) -> Iterator[Iterable[tuple]]:
+        count = len(columns[ROW])
+        start = 0
+        while start < count:
+            ready = self._slices.get(start)
+            if ready is not None and (rows := self._if_same(columns, start, *ready)):
+                yield rows
+                start += len(rows)
+            else:
+                yield self._prepare([column[start : start + CHUNK] for column in columns])
+                start += CHUNK
+
+    @staticmethod
+    def _if_same(
+        columns: Sequence[Sequence[Any]],
+        start: int,
+        ready: Sequence[Sequence[Any]],
+        rows: list[tuple[Any, ...]],
+    ) -> list[tuple[Any, ...]] | None:
+        """``rows`` if the lines from ``start`` are the slice they were prepared from
+        (their ``ok`` corrected where it changed since), else None."""
+        end = start + len(rows)
+        if end > len(columns[ROW]) or not all(
+            column[start:end] == slice_column
+            for field, (column, slice_column) in enumerate(zip(columns, ready, strict=True))
+            if field != OK
+        ):
+            return None
+        ok = columns[OK][start:end]
+        if ok == ready[OK]:
+            return rows
+        return [
+            row if row[-1] == valid else (*row[:-1], valid)
+            for row, valid in zip(rows, ok, strict=True)
+        ]
+
+    def _prepare(self, columns: Sequence[Sequence[Any]]) -> Iterator[tuple[Any, ...]]:
+        periods = self._periods
+        for period in set(columns[PERIOD]) - periods.keys():
+            periods[period] = _period_date(period)
+        submitted_file_id, dates_as_text = self.options
+        return _slice_values(
             submitted_file_id,
-            [column[start : start + CHUNK] for column in columns],
-            sealer=sealer,
-            births=births,
+            columns,
+            sealer=self._sealer,
+            births=self._births,
             periods=periods,
             dates_as_text=dates_as_text,
         )
-        for start in range(0, count, CHUNK)
-    )
 
 
 CHUNK = 10_000
@@ -95,7 +169,7 @@ CHUNK = 10_000
 
 def _slice_values(
     submitted_file_id: int,
-    columns: list[Sequence[Any]],
+    columns: Sequence[Sequence[Any]],
     *,
     sealer: NinSealer,
     births: dict[str, dt.date | None],

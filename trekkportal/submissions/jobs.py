@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 
 from trekkportal.jobs.queue import Daily, current_job, job, on_worker_start
 
+from .bulk import PreparedLines
 from .models import SubmittedFile
 from .parsers.model import ParseFailure
 from .parsers.sandbox import SERVER as PARSER_SERVER
@@ -55,9 +56,13 @@ def parse_submitted_file(*, submitted_file_id: int) -> None:
     files.update(state=SubmittedFile.State.PARSING)
     mappings = company_mappings(submitted_file.submission.company_id)
     try:
+        # Its lines are prepared for the database while the sandbox reads on.
+        prepared = PreparedLines(submitted_file.pk)
         with local_copy(submitted_file.storage_name) as path:
-            result = parse_safely(path, submitted_file.original_name, mappings=mappings)
-        record_parse_result(submitted_file=submitted_file, parsed=result)
+            result = parse_safely(
+                path, submitted_file.original_name, mappings=mappings, on_lines=prepared.add
+            )
+        record_parse_result(submitted_file=submitted_file, parsed=result, prepared=prepared)
     except Exception:
         running = current_job()
         if running is None or running.attempts >= running.max_attempts:

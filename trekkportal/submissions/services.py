@@ -28,7 +28,7 @@ from trekkportal.lib.errors import safe_error
 from trekkportal.lib.identity import mask_nins_in_text
 from trekkportal.lib.periods import Period
 
-from .bulk import insert_lines, valid_line_periods
+from .bulk import PreparedLines, insert_lines, valid_line_periods
 from .display import issue_message
 from .emails import schedule_submission_receipt
 from .models import ColumnMapping, DeductionLine, ParseIssue, Submission, SubmittedFile
@@ -150,7 +150,10 @@ def _schedule_parsing(files: Sequence[SubmittedFile]) -> None:
 
 
 def record_parse_result(
-    *, submitted_file: SubmittedFile, parsed: ParsedList | ParseFailure
+    *,
+    submitted_file: SubmittedFile,
+    parsed: ParsedList | ParseFailure,
+    prepared: PreparedLines | None = None,
 ) -> SubmittedFile:
     """Store what the parser found for one file: state, summary, lines and problems, whole
     or not at all.
@@ -160,6 +163,9 @@ def record_parse_result(
     itself stays stored and visible to union staff as unparseable). Idempotent: recording
     again replaces the earlier lines and problems. If anything fails, the transaction rolls
     back and the file keeps its previous state, lines and problems.
+
+    ``prepared``: the lines' rows as far as they were prepared while the file was read
+    (``read_submitted_file``); whatever does not fit the result is prepared again.
     """
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         row = (
@@ -211,7 +217,7 @@ def record_parse_result(
                 "column_mapping",
             ]
         )
-        insert_lines(row.pk, lines)
+        insert_lines(row.pk, lines, prepared=prepared)
         _store_in_batches(ParseIssue, (_issue_row(row, error) for error in errors))
         record(
             AuditAction.SUBMISSION_FILE_PARSED,

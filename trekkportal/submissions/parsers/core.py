@@ -14,7 +14,7 @@ import gc
 import hashlib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import chain
 from typing import Any, BinaryIO
 
@@ -78,6 +78,8 @@ _EMPTY = ("", None)
 # amount column reads as 14 billion kroner.
 MAX_LINE_ORE = 100_000_00
 MAX_BASE_ORE = 10_000_000_00
+# Lines handed to ``on_lines`` at a time (the store prepares them in slices of this size).
+SLICE_LINES = 10_000
 
 
 def parse(
@@ -89,12 +91,19 @@ def parse(
     limits: Limits = DEFAULT_LIMITS,
     max_rows: int = MAX_ROWS,
     mappings: Mappings | None = None,
+    on_lines: Callable[[LineColumns], None] | None = None,
+    slice_lines: int = SLICE_LINES,
 ) -> ParsedList:
     """Read and validate a deduction list.
 
     ``mappings`` are columns an employer chose for header rows the parser could not read
     (header shape -> field -> column index, see ``row_shape``): a header row of a known
     shape is read with its mapping instead of the detected one.
+
+    ``on_lines`` gets the lines as they are read, ``slice_lines`` at a time (the sandbox
+    sends them on while it reads on): each slice as the row loop made it, before the
+    whole-file checks, so a line found a duplicate later is still valid in its slice.
+    The result holds every line, as it ends up.
 
     Raises ``UnsafeFile`` (refused by the file-safety checks) or ``ParseError`` (no table
     could be read); anything else it can say about the file is in ``ParsedList.errors``.
@@ -115,7 +124,15 @@ def parse(
         else:
             table = read_pdf(data, max_rows=max_rows)
         del data
-        return build(table, kind.value, today=today, max_rows=max_rows, mappings=mappings)
+        return build(
+            table,
+            kind.value,
+            today=today,
+            max_rows=max_rows,
+            mappings=mappings,
+            on_lines=on_lines,
+            slice_lines=slice_lines,
+        )
     except TooManyRows as exc:
         return _file_error(kind, "too_many_rows", limit=exc.limit)
     finally:
@@ -211,8 +228,11 @@ def build(
     today: dt.date,
     max_rows: int = MAX_ROWS,
     mappings: Mappings | None = None,
+    on_lines: Callable[[LineColumns], None] | None = None,
+    slice_lines: int = SLICE_LINES,
 ) -> ParsedList:
-    """Validate the rows of a read table (the pure core, shared by every format)."""
+    """Validate the rows of a read table (the pure core, shared by every format).
+    ``on_lines``, ``slice_lines``: see ``parse``."""
     head = table.head
     known = _known_mapping(head, mappings)
     if known is not None:
@@ -284,6 +304,9 @@ def build(
     declared_ore: int | None = None
     first_data = table.first_row + header_index + 1
     last_allowed = first_data + max_rows
+    kept_rows = columns_of_lines[0]
+    sent = 0
+    next_slice = slice_lines if on_lines is not None else -1
 
     for row_no, row in enumerate(chain(head[header_index + 1 :], table.rest), first_data):
         if row_no >= last_allowed:
@@ -542,6 +565,9 @@ def build(
             valid_ore += ore  # type: ignore[operator]  # a valid line has an amount
         else:
             invalid += 1
+        if len(kept_rows) == next_slice and on_lines is not None:
+            on_lines(LineColumns([c[sent:] for c in columns_of_lines], slice_lines))
+            sent, next_slice = next_slice, next_slice + slice_lines
 
     lines = LineColumns(columns_of_lines, len(columns_of_lines[0]))
     # Duplicates within the file, after the loop: a set of the identity numbers says in

@@ -14,8 +14,10 @@ The wire, all Unix sockets of type ``SOCK_SEQPACKET`` (message boundaries kept):
   sends one small message (the wall-clock limit) with two descriptors: its end of a new
   *request socket* pair and the file, opened read-only. The server never sees a path.
 * parent ↔ child, the request socket: the parent sends the request (JSON) and shuts its
-  side for writing; the child answers in ``DATA`` messages (the orjson answer in pieces)
-  and its standard error comes through the same socket. The server keeps its copy of the
+  side for writing; the child answers in ``DATA`` messages (orjson in pieces): first,
+  while it is still reading, slices of lines, each ended by one ``PART`` message (the
+  parent works on them meanwhile), then the answer itself, which the child's exit ends.
+  Its standard error comes through the same socket. The server keeps its copy of the
   socket and, once it has reaped the child, sends one ``STATUS`` message (the exit code,
   and whether it killed the child at the time limit), then closes it.
 
@@ -36,10 +38,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 DATA = b"\x00D"
+PART = b"\x00P"  # the DATA since the last PART make one document: a slice of lines
 STATUS = b"\x00S"
 CHUNK = 60_000  # bytes per message: below the socket's buffer, whatever the kernel's
 _RECV = CHUNK + 1024
@@ -134,9 +138,19 @@ class ForkServer:
                 self._process.wait()
         self._process = None
 
-    def run(self, request: bytes, file_fd: int, *, timeout_s: float) -> Answer:
+    def run(
+        self,
+        request: bytes,
+        file_fd: int,
+        *,
+        timeout_s: float,
+        on_part: Callable[[bytes], None] | None = None,
+    ) -> Answer:
         """Send one file to a new child and collect its answer; ServerGone when the server
-        died before the child could answer (the caller may try once more)."""
+        died before the child could answer (the caller may try once more).
+
+        ``on_part`` gets each document the child ends with ``PART`` as it arrives, while
+        the child works on; the answer's ``payload`` is what came after the last one."""
         deadline = time.monotonic() + timeout_s
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
@@ -151,7 +165,7 @@ class ForkServer:
                     raise ServerGone from exc
             theirs.close()
             try:
-                return _exchange(ours, request, deadline)
+                return _exchange(ours, request, deadline, on_part)
             except ServerGone:
                 with self._lock:  # not a newer server another thread started meanwhile
                     if self._process is process:
@@ -162,7 +176,12 @@ class ForkServer:
             ours.close()
 
 
-def _exchange(sock: socket.socket, request: bytes, deadline: float) -> Answer:
+def _exchange(
+    sock: socket.socket,
+    request: bytes,
+    deadline: float,
+    on_part: Callable[[bytes], None] | None,
+) -> Answer:
     payload: list[bytes] = []
     stderr = bytearray()
     try:
@@ -189,6 +208,11 @@ def _exchange(sock: socket.socket, request: bytes, deadline: float) -> Answer:
             raise ServerGone
         if message.startswith(DATA):
             payload.append(message[len(DATA) :])
+        elif message.startswith(PART):
+            part = b"".join(payload)
+            payload.clear()
+            if on_part is not None:
+                on_part(part)
         elif message.startswith(STATUS):
             try:
                 status = json.loads(message[len(STATUS) :])

@@ -25,8 +25,9 @@ import os
 import resource
 import signal
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -36,6 +37,7 @@ from trekkportal.lib.filesafety import DEFAULT_LIMITS, Limits, UnsafeFile
 from trekkportal.submissions.parsers.forkserver import (
     CHUNK,
     DATA,
+    PART,
     Answer,
     ForkServer,
     ServerGone,
@@ -67,10 +69,19 @@ def parse_safely(
     today: dt.date | None = None,
     limits: Limits = DEFAULT_LIMITS,
     mappings: dict[str, dict[str, int]] | None = None,
+    on_lines: Callable[[int, list[list[Any]]], None] | None = None,
 ) -> ParsedList | ParseFailure:
     """Check and parse ``path`` in a child process; never raises for a bad file.
 
-    ``mappings``: columns the employer chose, by header shape (see ``core.parse``)."""
+    ``mappings``: columns the employer chose, by header shape (see ``core.parse``).
+
+    The child sends its lines on in slices while it reads on (``core.SLICE_LINES``), and
+    ``on_lines(start, columns)`` gets each slice as it arrives: the index of its first
+    line in the file and one list per ``Line`` field, so the caller can prepare them for
+    the database meanwhile (``bulk.PreparedLines``). A slice is as the row loop made it:
+    the result, which holds every line, is what counts (a line found a duplicate later is
+    valid in its slice, invalid in the result), and a failed result discards them all. If
+    the fork server has to be started again, the slices come again from the start."""
     request = json.dumps(
         {
             "mappings": mappings or {},
@@ -85,10 +96,12 @@ def parse_safely(
         file_fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return ParseFailure("crashed")
+    slices = _Slices(on_lines)
     try:
         for attempt in (1, 2):  # a server that died is started again, once
+            slices.clear()
             try:
-                answer = SERVER.run(request, file_fd, timeout_s=timeout_s)
+                answer = SERVER.run(request, file_fd, timeout_s=timeout_s, on_part=slices.add)
                 break
             except ServerGone:  # (stopped: the next try starts a new one)
                 if attempt == 2:
@@ -97,17 +110,50 @@ def parse_safely(
     finally:
         os.close(file_fd)
     LAST_CHILD.update(cpu_s=answer.cpu_s, maxrss_kb=answer.maxrss_kb)
-    return outcome(answer)
+    return outcome(answer, slices)
 
 
-def outcome(answer: Answer) -> ParsedList | ParseFailure:
-    """What the child's answer means: its result if it answered in full, else why not."""
+class _Slices:
+    """The slices of lines a child sent ahead of its answer, decoded as they arrive."""
+
+    def __init__(self, on_lines: Callable[[int, list[list[Any]]], None] | None) -> None:
+        self.on_lines = on_lines
+        self.received: list[list[list[Any]]] = []
+        self.count = 0
+        self.broken = False  # a slice that was not what a parser sends
+
+    def clear(self) -> None:
+        self.received, self.count, self.broken = [], 0, False
+
+    def add(self, document: bytes) -> None:
+        if self.broken:
+            return
+        try:
+            message = orjson.loads(document)
+            count = int(message["count"])
+            columns = decode_lines(message["lines"], count)
+            if self.on_lines is not None:
+                self.on_lines(self.count, columns)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            # (AttributeError, TypeError: a value of the wrong kind where on_lines prepares
+            # it; orjson.JSONDecodeError is a ValueError)
+            self.broken = True
+            return
+        self.received.append(columns)
+        self.count += count
+
+
+def outcome(answer: Answer, slices: _Slices | None = None) -> ParsedList | ParseFailure:
+    """What the child's answer means: its result if it answered in full, else why not.
+    ``slices``: the lines it sent ahead of its answer."""
     if answer.timed_out or answer.killed_at_limit:
         return ParseFailure("timeout")
     if answer.exitcode != 0 or not answer.payload:
         return _death(answer.exitcode or 0, answer.stderr)
+    if slices is not None and slices.broken:
+        return ParseFailure("crashed")
     try:
-        return decode(orjson.loads(answer.payload))
+        return decode(orjson.loads(answer.payload), slices.received if slices else ())
     except (ValueError, TypeError, KeyError, IndexError):  # orjson.JSONDecodeError too
         return ParseFailure("crashed")
 
@@ -131,21 +177,31 @@ def _death(returncode: int, err: bytes) -> ParseFailure:
 
 LINE_WIDTH = len(Line._fields)
 _BIRTH = Line._fields.index("listed_birth_date")
+_OK = Line._fields.index("ok")
 
 
-def encode(outcome: ParsedList | ParseFailure) -> dict[str, Any]:
+def encode(outcome: ParsedList | ParseFailure, *, sent: int = 0) -> dict[str, Any]:
+    """The answer as data. ``sent``: how many of its lines went ahead in slices; the
+    answer then holds the rest, and every line's ``ok`` as it ended up."""
     if isinstance(outcome, ParseFailure):
         return {"failure": outcome.code, "params": outcome.params}
     t = outcome.totals
-    return {
+    columns = _columns(outcome.lines) if outcome.lines else []
+    data: dict[str, Any] = {
         "format": outcome.format,
         "columns": outcome.columns,
         "meta": outcome.meta,
         "totals": [t.rows, t.valid, t.invalid, t.amount_ore, t.declared_ore],
         "errors": [[e.row, e.column, e.code, e.params] for e in outcome.errors],
-        "count": len(outcome.lines),
-        "lines": [_pack(column) for column in _columns(outcome.lines)] if outcome.lines else [],
     }
+    if sent and len(outcome.lines) >= sent:  # (else a whole-file problem: none kept)
+        data["sent"] = sent
+        data["ok"] = _pack(columns[_OK])
+        columns = [column[sent:] for column in columns]
+    count = len(columns[0]) if columns else 0
+    data["count"] = count
+    data["lines"] = [_pack(column) for column in columns] if count else []
+    return data
 
 
 def _columns(lines: Sequence[Line]) -> Sequence[Sequence[Any]]:
@@ -198,27 +254,56 @@ def _unpack(column: Any, count: int) -> list[Any]:
     return column
 
 
-def dumps(outcome: ParsedList | ParseFailure) -> bytes:
+def dumps(outcome: ParsedList | ParseFailure, *, sent: int = 0) -> bytes:
     """The child's answer: orjson (dates as ISO strings, tuples as arrays)."""
-    return orjson.dumps(encode(outcome))
+    return orjson.dumps(encode(outcome, sent=sent))
 
 
-def decode(data: dict[str, Any]) -> ParsedList | ParseFailure:
+def dumps_slice(lines: LineColumns) -> bytes:
+    """A slice of lines the child sends ahead of its answer."""
+    return orjson.dumps({"count": len(lines), "lines": [_pack(c) for c in lines.columns]})
+
+
+def decode_lines(packed: Any, count: int) -> list[list[Any]]:
+    """``count`` lines sent as columns: one list per ``Line`` field, birth dates as dates.
+    A ValueError when the columns do not add up."""
+    columns = [_unpack(column, count) for column in packed]
+    LineColumns(columns, count)  # checks the shape
+    dates: dict[str, dt.date] = {}
+    births = columns[_BIRTH]
+    for index, value in enumerate(births if births.count(None) != count else ()):
+        if value is not None:
+            date = dates.get(value)
+            if date is None:
+                date = dates[value] = dt.date.fromisoformat(value)
+            births[index] = date
+    return columns
+
+
+def decode(
+    data: dict[str, Any], received: Sequence[list[list[Any]]] = ()
+) -> ParsedList | ParseFailure:
+    """The child's answer; ``received``: the slices of lines it sent ahead of it."""
     if "failure" in data:
         return ParseFailure(str(data["failure"]), _params(data.get("params")))
     count = int(data.get("count", 0))
-    lines: LineColumns | list[Line] = []
+    sent = int(data.get("sent", 0))
+    parts = received if sent else []
+    if sum(len(part[0]) for part in parts) != sent:
+        raise ValueError("slices")
     if count:
-        columns = [_unpack(column, count) for column in data["lines"]]
-        lines = LineColumns(columns, count)  # a ValueError when the columns do not add up
-        dates: dict[str, dt.date] = {}
-        births = columns[_BIRTH]
-        for index, value in enumerate(births if births.count(None) != count else ()):
-            if value is not None:
-                date = dates.get(value)
-                if date is None:
-                    date = dates[value] = dt.date.fromisoformat(value)
-                births[index] = date
+        parts = [*parts, decode_lines(data["lines"], count)]
+    lines: LineColumns | list[Line] = []
+    if parts:
+        # (a new outer list for one part too: the slice's own columns stay as they came)
+        columns = (
+            list(parts[0])
+            if len(parts) == 1
+            else [list(chain.from_iterable(part[i] for part in parts)) for i in range(LINE_WIDTH)]
+        )
+        if sent:
+            columns[_OK] = _unpack(data["ok"], sent + count)  # as the whole-file checks left it
+        lines = LineColumns(columns, sent + count)  # a ValueError when they do not add up
     rows, valid, invalid, amount_ore, declared_ore = data["totals"]
     return ParsedList(
         format=str(data["format"]),
@@ -293,6 +378,14 @@ def child_main(sock: socket.socket, file_fd: int) -> None:
     request = json.loads(b"".join(received))
     _limit_self(float(request["timeout_s"]), int(request["memory_mb"]))
     today = dt.date.fromisoformat(request["today"]) if request["today"] else None
+    sent = 0
+
+    def send_ahead(lines: LineColumns) -> None:
+        nonlocal sent
+        _send(sock, dumps_slice(lines))
+        sock.send(PART)
+        sent += len(lines)
+
     try:
         with open(file_fd, "rb") as file:
             outcome: ParsedList | ParseFailure = parse(
@@ -301,6 +394,7 @@ def child_main(sock: socket.socket, file_fd: int) -> None:
                 today=today,
                 limits=Limits(**request["limits"]),
                 mappings=request.get("mappings") or None,
+                on_lines=send_ahead,
             )
     except (UnsafeFile, ParseError) as exc:
         outcome = ParseFailure(exc.code, exc.params)
@@ -311,9 +405,13 @@ def child_main(sock: socket.socket, file_fd: int) -> None:
     except BaseException:
         outcome = ParseFailure("crashed")
     try:
-        payload = dumps(outcome)
+        payload = dumps(outcome, sent=sent)
     except MemoryError:
         payload = dumps(ParseFailure("memory"))
-    view = memoryview(payload)
+    _send(sock, payload)
+
+
+def _send(sock: socket.socket, document: bytes) -> None:
+    view = memoryview(document)
     for start in range(0, len(view), CHUNK):
         sock.sendmsg([DATA, view[start : start + CHUNK]])

@@ -18,6 +18,7 @@ from trekkportal.lib.periods import Period
 from trekkportal.submissions.bulk import BATCH, LINE_COLUMNS
 from trekkportal.submissions.models import LINE_FIELDS, DeductionLine, ParseIssue, SubmittedFile
 from trekkportal.submissions.parsers import Line, ParsedList, RowError, Totals, parse
+from trekkportal.submissions.parsers.model import LineColumns
 from trekkportal.submissions.services import record_parse_result, submit_list
 
 from .files import CSV, upload
@@ -148,6 +149,65 @@ def test_the_fast_write_stores_what_bulk_create_would(employer_a, company_a):
     assert fast == orm
     assert len(fast) == 41
     assert fast[-1]["name"] == "140375***** Uten"
+
+
+def test_lines_prepared_while_the_file_was_read_are_stored_as_if_prepared_afterwards(
+    employer_a, company_a
+):
+    from trekkportal.submissions import bulk
+
+    file = submit_one_csv(company_a, employer_a)
+    columns = [list(column) for column in zip(*parsed_with(40).lines, strict=True)]
+    prepared = bulk.PreparedLines(file.pk)
+    prepared.add(0, [column[:20] for column in columns])  # as the row loop had them
+    other = [list(column) for column in zip(*parsed_with(60).lines, strict=True)]
+    prepared.add(20, [column[40:50] for column in other])  # not these lines (a restart)
+    columns[bulk.OK][5] = False  # a duplicate, found after its slice went
+    lines = LineColumns(columns, 40)
+    fields = [f for f in LINE_COLUMNS if f not in ("nin_encrypted",)]  # a fresh nonce each time
+
+    with (
+        transaction.atomic(),
+        mock.patch.object(bulk, "_slice_values", wraps=bulk._slice_values) as preparing,
+    ):
+        bulk.insert_lines(file.pk, lines, prepared=prepared)
+    reused = list(DeductionLine.objects.filter(submitted_file=file).order_by("row").values(*fields))
+    DeductionLine.objects.filter(submitted_file=file).delete()
+    with transaction.atomic():
+        bulk.insert_lines(file.pk, lines)
+    fresh = list(DeductionLine.objects.filter(submitted_file=file).order_by("row").values(*fields))
+
+    assert [len(call.args[1][0]) for call in preparing.call_args_list] == [20]  # the rest only
+    assert reused == fresh
+    assert [line["valid"] for line in reused[:7]] == [True] * 5 + [False, True]
+    assert [line["row"] for line in reused] == list(range(2, 42))
+
+
+def test_a_long_list_read_by_its_job_keeps_every_line_and_finds_a_late_duplicate(
+    employer_a, company_a
+):
+    from trekkportal.jobs.worker import run_pending
+    from trekkportal.submissions.parsers.core import SLICE_LINES
+
+    rows = 2 * SLICE_LINES + 500
+    text = csv_list(rows).decode().split("\r\n")
+    text[SLICE_LINES + 7] = f"{nin(3)};Gjentatt, Person;9;612,14"  # the nin of file row 3
+    submission = submit_list(
+        company=company_a,
+        period=Period.of(dt.date.today()),
+        files=[upload("lang.csv", "\r\n".join(text).encode())],
+        comment="",
+        contact_email=employer_a.email,
+        acting_user=employer_a,
+    )
+
+    run_pending()
+
+    file = submission.files.get()
+    assert (file.state, file.rows, file.invalid_rows) == ("done", rows, 1)
+    assert file.lines.count() == rows
+    assert file.lines.filter(valid=False).get().row == SLICE_LINES + 8
+    assert file.issues.get().code == "duplicate"
 
 
 def test_a_line_without_a_valid_identity_number_is_stored_with_a_blank_one(employer_a, company_a):

@@ -14,8 +14,17 @@ import pytest
 from trekkportal.lib.identity import make_valid_nin
 from trekkportal.lib.xlsx import write_xlsx
 from trekkportal.submissions.parsers import ParseFailure, parse, parse_safely
-from trekkportal.submissions.parsers.forkserver import DATA, STATUS, _exchange
-from trekkportal.submissions.parsers.sandbox import SERVER, decode, dumps, encode, outcome
+from trekkportal.submissions.parsers.core import SLICE_LINES
+from trekkportal.submissions.parsers.forkserver import DATA, PART, STATUS, _exchange
+from trekkportal.submissions.parsers.sandbox import (
+    SERVER,
+    _Slices,
+    decode,
+    dumps,
+    dumps_slice,
+    encode,
+    outcome,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TODAY = dt.date(2026, 11, 27)
@@ -38,10 +47,11 @@ def test_the_wire_format_is_json_not_pickle():
 def _child_answers(*messages):
     """What the parent makes of a child that sent these messages, then exited 0."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    slices = _Slices(None)
     with ours, theirs:
         for message in (*messages, STATUS + b'{"exit": 0, "killed": false}'):
             theirs.send(message)
-        return outcome(_exchange(ours, b"{}", time.monotonic() + 5))
+        return outcome(_exchange(ours, b"{}", time.monotonic() + 5, slices.add), slices)
 
 
 def test_a_child_that_answers_garbage_is_a_crash():
@@ -113,6 +123,84 @@ def test_a_child_whose_columns_do_not_add_up_is_refused():
     wire["lines"][arrays[0]] = wire["lines"][arrays[0]][:-1]
     with pytest.raises(ValueError):
         decode(wire)
+
+
+# --- lines sent ahead, in slices -----------------------------------------------------------
+
+
+def _long_csv(tmp_path, rows: int, *, repeat: dict[int, int] | None = None) -> Path:
+    """A CSV list of ``rows`` members; ``repeat``: line index -> the earlier line index
+    whose identity number it repeats."""
+    unique = dict.fromkeys(
+        make_valid_nin(dt.date(1960, 1, 1) + dt.timedelta(days=i // 100), i % 100 * 4)
+        for i in range(rows * 2)
+    )
+    nins = list(unique)[:rows]
+    for index, earlier in (repeat or {}).items():
+        nins[index] = nins[earlier]
+    text = "\n".join(["Fødselsnummer;Navn;Trekk", *(f"{n};Navn {i};612,50" for i, n in
+                                                      enumerate(nins))])  # fmt: skip
+    path = tmp_path / "lang.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_long_list_comes_in_slices_while_it_is_read_and_whole_as_the_result(tmp_path):
+    path = _long_csv(tmp_path, 2 * SLICE_LINES + 500)
+    seen = []
+
+    result = parse_safely(
+        path, "lang.csv", today=TODAY, on_lines=lambda start, c: seen.append((start, len(c[0])))
+    )
+
+    assert seen == [(0, SLICE_LINES), (SLICE_LINES, SLICE_LINES)]  # the last 500: the answer
+    assert result == parse(path, "lang.csv", today=TODAY)
+    assert result.totals.valid == 2 * SLICE_LINES + 500
+
+
+def test_a_line_found_a_duplicate_after_its_slice_went_is_invalid_in_the_result(tmp_path):
+    later = SLICE_LINES + 7  # in the second slice, the repeat of the third line
+    path = _long_csv(tmp_path, 2 * SLICE_LINES, repeat={later: 2})
+    slices = {}
+
+    result = parse_safely(
+        path, "lang.csv", today=TODAY, on_lines=lambda start, c: slices.update({start: c})
+    )
+
+    assert slices[SLICE_LINES][13][7] is True  # as the row loop found it
+    assert result.lines[later].ok is False  # as the whole file shows it
+    assert result.totals.invalid == 1
+    assert [(e.row, e.code) for e in result.errors] == [(later + 2, "duplicate")]
+    assert result == parse(path, "lang.csv", today=TODAY)
+
+
+def test_a_whole_file_problem_found_after_slices_went_keeps_none_of_their_lines():
+    from trekkportal.submissions.parsers.core import _file_error
+
+    sent = parse(FIXTURES / "quirks.xlsx", "quirks.xlsx", today=TODAY).lines
+    too_many = _file_error("xlsx", "too_many_rows", limit=10)
+    wire = json.loads(dumps(too_many, sent=len(sent)))
+
+    assert decode(wire, [list(map(list, sent.columns))]) == too_many
+
+
+def test_slices_that_do_not_add_up_to_what_the_answer_says_are_refused():
+    result = parse(FIXTURES / "quirks.xlsx", "quirks.xlsx", today=TODAY)
+    head = [column[:2] for column in result.lines.columns]
+    wire = json.loads(dumps(result, sent=3))  # three lines sent ahead, but two came
+
+    with pytest.raises(ValueError):
+        decode(wire, [head])
+    assert decode(json.loads(dumps(result, sent=2)), [head]) == result
+
+
+def test_a_slice_that_is_not_what_a_parser_sends_is_a_crash():
+    result = parse(FIXTURES / "quirks.xlsx", "quirks.xlsx", today=TODAY)
+    wire = dumps(result)
+    slice_ = dumps_slice(result.lines)
+    assert _child_answers(DATA + b"junk", PART, DATA + wire) == ParseFailure("crashed")
+    assert _child_answers(DATA + b'{"count": 2, "lines": []}', PART, DATA + wire).code == "crashed"
+    assert _child_answers(DATA + slice_, PART, DATA + wire) == result  # (not "sent": unused)
 
 
 # --- the fork server ---------------------------------------------------------------------
