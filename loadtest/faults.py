@@ -453,7 +453,9 @@ def scenario_reconcile(stack: Stack, check: Check) -> None:
 
     for name in [n for n in stack.processes if n.startswith("worker")]:
         stack.stop(name)
-    members, missing = 40_000, 1  # the benchmark's data: one utrukket per company
+    # The benchmark's data, one utrukket per company; big enough that the run lasts a
+    # second or more on a fast host too (40,000 members were done within a second here).
+    members, missing = 100_000, 1
     script = (
         RECONCILE_SETUP.replace("BENCHMARKS", str(ROOT / "benchmarks"))
         .replace("MEMBERS", str(members))
@@ -471,8 +473,8 @@ def scenario_reconcile(stack: Stack, check: Check) -> None:
         status = stack.query(job_sql)[0][0]
         if status == "running":
             break
-        time.sleep(0.1)
-    time.sleep(1.0)  # well inside the run: reading and matching 40,000 members
+        time.sleep(0.05)
+    time.sleep(0.3)  # well inside the run: reading and matching 100,000 members
     still = stack.query(job_sql)[0][0]
     stack.stop("worker-victim", signal.SIGKILL)
     check.that(
