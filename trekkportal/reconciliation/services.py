@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from trekkportal.accounts.models import Company, User
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
+from trekkportal.lib.identity import mask_nins_in_text
 from trekkportal.lib.periods import Period
 from trekkportal.mail import emails
 from trekkportal.members import services as members
@@ -542,7 +543,8 @@ def answer_missing_deduction(
     period; Sluttet i bedrift ends the employment before it (the member is not expected
     from that period on); Ansatt and Annet (which needs a comment) are kept for staff."""
     statuses = MissingDeduction.Status
-    comment = (comment or "").strip()
+    # Free text: an identity number typed into it is masked before it is stored or shown.
+    comment = mask_nins_in_text((comment or "").strip())
     if status not in statuses.values:
         raise ValidationError(_("Choose a status."))
     if status == statuses.OTHER and not comment:
