@@ -226,10 +226,10 @@ def build(
     fmt: str,
     *,
     today: dt.date,
-    max_rows: int = MAX_ROWS,
     mappings: Mappings | None = None,
-    on_lines: Callable[[LineColumns], None] | None = None,
+    max_rows: int = MAX_ROWS,
     slice_lines: int = SLICE_LINES,
+    on_lines: Callable[[LineColumns], None] | None = None,
 ) -> ParsedList:
     """Validate the rows of a read table (the pure core, shared by every format).
     ``on_lines``, ``slice_lines``: see ``parse``."""
