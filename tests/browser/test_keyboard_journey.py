@@ -34,9 +34,10 @@ def open_file_chooser_with(page, key: str):
     """Press ``key`` on the focused button and return the file chooser it opens.
 
     Headless Chromium now and then drops a file chooser asked for right after the page's
-    previous one in the same browser; a second press opens it, as for a person.
+    previous one in the same browser (in CI, three presses in a row once); another press
+    opens it, as for a person.
     """
-    for _attempt in range(3):
+    for _attempt in range(5):
         try:
             with page.expect_file_chooser(timeout=3000) as chooser:
                 page.keyboard.press(key)
