@@ -69,6 +69,18 @@ def test_it_lists_the_oldest_open_period_first(client_a, company_a, employer_a, 
     assert [r.period for r in rows] == [P.previous().first_day, P.first_day]
 
 
+def test_on_a_phone_each_utrukket_is_a_stacked_row_with_its_labels(client_a, ola):
+    answer(client_a, utrukket(ola), "other", "Sluttet")
+    a_member(ola.employments.first().company, name="Hansen, Kari")
+    reconcile(period=P, company=ola.employments.first().company)
+
+    page = client_a.get(URL).content.decode()
+
+    assert page.count('class="utrukne table--stack"') == 1
+    assert 'class="utrukne utrukne--answered table--stack"' in page
+    assert 'data-label="Fødselsdato"' in page and 'data-label="Besvart"' in page
+
+
 def test_other_without_a_comment_is_refused(client_a, ola):
     response = answer(client_a, utrukket(ola), "other")
 
