@@ -17,7 +17,6 @@ TABS = [
 TAB_OF = {
     "submissions:receipt": "submissions:innsending",
     "submissions:choose_columns": "submissions:innsending",
-    "reconciliation:answer": "portal:utrukne",  # the list again, after an invalid answer
 }
 
 

@@ -116,14 +116,6 @@ def test_an_identity_number_typed_into_the_comment_is_stored_and_shown_masked(cl
     assert "14037523586" not in client_a.get(URL).content.decode()
 
 
-def test_an_invalid_answer_shows_the_list_with_its_tab_marked(client_a, ola):
-    response = answer(client_a, utrukket(ola), "other")
-
-    assert response.status_code == 400
-    current = [tab["url"] for tab in response.context["tabs"] if tab["current"]]
-    assert current == [URL]
-
-
 def test_laid_off_opens_a_layoff_from_that_period(client_a, company_a, ola):
     answer(client_a, utrukket(ola), "laid_off")
 
