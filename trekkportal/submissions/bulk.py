@@ -144,7 +144,7 @@ class PreparedLines:
         ok = columns[OK][start:end]
         if ok == ready[OK]:
             return rows
-        return [
+        return [  # (``valid``, the line's ok, is the last of LINE_COLUMNS)
             row if row[-1] == valid else (*row[:-1], valid)
             for row, valid in zip(rows, ok, strict=True)
         ]

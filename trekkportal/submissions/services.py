@@ -165,7 +165,7 @@ def record_parse_result(
     back and the file keeps its previous state, lines and problems.
 
     ``prepared``: the lines' rows as far as they were prepared while the file was read
-    (``read_submitted_file``); whatever does not fit the result is prepared again.
+    (``jobs.parse_submitted_file``); whatever does not fit the result is prepared again.
     """
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         row = (
