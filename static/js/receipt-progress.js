@@ -1,12 +1,14 @@
 /* The receipt while its files are read: asks the portal for each file's state every few
-   seconds and shows it, then loads the finished receipt (figures and problems). Without
-   this script the "Oppdater" link does the same by hand. */
+   seconds and shows it, then puts the finished receipt (figures and problems) in place of
+   the page's content, without a reload: what the user was reading stays where it was, and
+   the status line announces the change. Without this script the "Oppdater" link does the
+   same by hand. */
 (function () {
   "use strict";
 
   function init() {
     var box = document.querySelector("[data-receipt-progress]");
-    if (!box || !window.fetch || !window.JSON) return;
+    if (!box || !window.fetch || !window.JSON || !window.DOMParser) return;
     var url = box.dataset.statusUrl;
     var text = box.querySelector("[data-progress-text]");
     var delay = 1000;
@@ -20,6 +22,42 @@
       if (strong) strong.textContent = file.label;
     }
 
+    /* The finished receipt is the same page asked for again: its main content replaces
+       this one's. The status line stays (now saying that the results are shown), so that
+       a screen reader hears it once; the "Oppdater" link goes. */
+    function showFinished() {
+      fetch(window.location.href, {
+        credentials: "same-origin",
+        headers: { Accept: "text/html" },
+      })
+        .then(function (response) {
+          if (!response.ok) throw new Error(String(response.status));
+          return response.text();
+        })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("main");
+          var main = document.getElementById("main");
+          if (!fresh || !main || fresh.querySelector("[data-receipt-progress]")) {
+            throw new Error("not finished");
+          }
+          var refresh = box.querySelector("[data-refresh]");
+          if (refresh) refresh.remove();
+          var files = fresh.querySelector(".table-wrap");
+          var notices = main.querySelector(".messages");  /* shown once: not in the copy */
+          if (notices && !fresh.querySelector(".messages")) fresh.prepend(notices);
+          main.replaceChildren.apply(main, Array.prototype.slice.call(fresh.childNodes));
+          if (files && main.contains(files)) {
+            files.after(box);
+          } else {
+            main.appendChild(box);
+          }
+          document.dispatchEvent(new CustomEvent("receipt:finished"));
+        })
+        .catch(function () {
+          window.location.reload();
+        });
+    }
+
     function poll() {
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) {
@@ -30,7 +68,7 @@
           status.files.forEach(show);
           if (status.finished) {
             text.textContent = box.dataset.doneText;
-            window.location.reload();
+            showFinished();
             return;
           }
           delay = Math.min(delay * 1.5, 10000);
