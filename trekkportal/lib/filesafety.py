@@ -105,7 +105,7 @@ class UnsafeFile(Exception):
 REFUSAL_MESSAGES: dict[str, str] = {
     "empty": gettext_noop("The file %(name)s is empty."),
     "too_large": gettext_noop(
-        "The file %(name)s is larger than %(max_mb)s MB, which is the most we accept."
+        "The file %(name)s is larger than %(limit)s, which is the most we accept."
     ),
     "unsupported_type": gettext_noop(
         "The file %(name)s is not a type we accept. Send Excel (.xlsx, .xls), "
@@ -261,7 +261,9 @@ def inspect_file(
     if not data:
         raise UnsafeFile("empty")
     if len(data) > limits.max_bytes:
-        raise UnsafeFile("too_large", max_mb=limits.max_bytes // (1024 * 1024))
+        from trekkportal.lib.sizes import format_size  # Django's number format: not in the child
+
+        raise UnsafeFile("too_large", limit=format_size(limits.max_bytes))
     claimed = extension_kind(name)
     if claimed is None:
         raise UnsafeFile("unsupported_type")

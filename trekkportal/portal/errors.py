@@ -29,7 +29,7 @@ def request_too_large(request, exception=None):
     never reaches Django, so nginx shows this page instead of its own."""
     from django.conf import settings
 
-    from trekkportal.submissions.display import format_size
+    from trekkportal.lib.sizes import format_size
 
     limit = format_size(settings.SUBMISSION_MAX_TOTAL_SIZE)
     return render(request, "errors/error.html", {"status": 413, "limit": limit}, status=413)

@@ -24,9 +24,9 @@ from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 from trekkportal.lib.filesafety import neutralise_cell
 from trekkportal.lib.nincrypt import decrypt_nin
+from trekkportal.lib.sizes import format_size
 from trekkportal.portal.admin import ReadOnlyAdminMixin
 
-from .display import format_size
 from .models import LINE_FIELDS, ColumnMapping, DeductionLine, ParseIssue, Submission, SubmittedFile
 from .selectors import get_submitted_file_for_staff
 from .storage import download_response

@@ -1,4 +1,4 @@
-"""How submissions are shown: sizes, and parse problems in the reader's language."""
+"""How submissions are shown: sizes (``lib.sizes``), and parse problems in the reader's language."""
 
 from __future__ import annotations
 
@@ -11,20 +11,6 @@ from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from .parsers.model import RowError
-
-
-def format_size(size: int | None) -> str:
-    """The one way a file size is written: "1,2 MB", "25 MB", "830 kB", "12 B", in the
-    active language's number format (the template filter ``filesize`` and the form's
-    script, static/js/submission-upload.js, write the same)."""
-    if size is None:
-        return ""
-    if size >= 1024 * 1024:
-        megabytes = round(size / (1024 * 1024), 1)
-        return f"{number_format(megabytes, 0 if megabytes == int(megabytes) else 1)} MB"
-    if size >= 1024:
-        return f"{number_format(round(size / 1024), 0)} kB"
-    return f"{size} B"
 
 
 # Parser params that hold an amount ("12345.50"), shown in the reader's number format.

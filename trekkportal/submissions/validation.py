@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from trekkportal.lib.periods import Period, selectable_periods
+from trekkportal.lib.sizes import format_size
 
-from .display import format_size
 from .uploads import UploadRefused, inspect_upload
 
 TOO_LARGE_TOGETHER = gettext_lazy(

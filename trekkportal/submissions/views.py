@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from trekkportal.accounts.decorators import company_required
 from trekkportal.accounts.expiry import keeps_form, not_activity, take_kept_form
 from trekkportal.lib.periods import Period
+from trekkportal.lib.sizes import format_size
 from trekkportal.portal.body_limit import limit_request_body
 
 from . import services
-from .display import format_size
 from .forms import ColumnMappingForm, SubmissionForm
 from .selectors import (
     RECEIPT_ISSUES,

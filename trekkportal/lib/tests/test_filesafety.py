@@ -259,7 +259,7 @@ def test_zip_entries_compressed_with_another_method_are_refused():
 
 def test_every_refusal_code_has_a_whole_sentence_naming_the_file():
     for code, message in REFUSAL_MESSAGES.items():
-        exc = UnsafeFile(code, max_mb=25, expected="xlsx", actual="a PDF document")
+        exc = UnsafeFile(code, limit="25 MB", expected="xlsx", actual="a PDF document")
         text = message % exc.message_params("lønn\u202eslx.exe")
         assert "lønnslx.exe" in text
         assert text.endswith(".")

@@ -2,7 +2,7 @@
 
 from django import template
 
-from trekkportal.submissions.display import format_size
+from trekkportal.lib.sizes import format_size
 
 register = template.Library()
 

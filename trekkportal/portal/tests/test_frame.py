@@ -286,7 +286,7 @@ def test_file_sizes_are_written_one_way(size, nb, en):
     from django.template import Context, Template
     from django.utils import translation
 
-    from trekkportal.submissions.display import format_size
+    from trekkportal.lib.sizes import format_size
 
     template = Template("{% load portal %}{{ size|filesize }}")
     with translation.override("nb"):

@@ -187,6 +187,16 @@ def test_it_refuses_a_file_one_byte_over_the_limit(client_a, settings):
     assert not Submission.objects.exists()
 
 
+def test_a_refused_large_file_is_told_the_limit_as_sizes_are_written_everywhere(client_a, settings):
+    settings.SUBMISSION_MAX_FILE_SIZE = 1536 * 1024  # 1.5 MB: not a whole number of MB
+    big = CSV + b"x" * (1536 * 1024)
+    response = post(client_a, [upload("stor.csv", big)])
+    assert response.status_code == 400
+    assert "Filen stor.csv er større enn 1,5 MB, som er det meste vi tar imot." in errors_of(
+        response
+    )
+
+
 def test_it_accepts_a_file_exactly_at_the_limit(client_a, settings):
     settings.SUBMISSION_MAX_FILE_SIZE = len(CSV)
     assert post(client_a, [upload("akkurat.csv", CSV)]).status_code == 302
