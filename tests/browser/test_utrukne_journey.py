@@ -46,7 +46,9 @@ def test_an_employer_answers_a_missing_deduction_and_staff_see_it(
     assert period.long_name("nb").capitalize() in row.inner_text()
     assert ola.test_nin not in page.content()
     comment = page.get_by_label("Kommentar:")
-    assert not comment.is_visible()  # only for "Annet"
+    # Only for "Annet": hidden by the page's deferred script (shown without it), so waited
+    # for rather than read at once, which raced the script.
+    comment.wait_for(state="hidden")
     assert_accessible(page)
 
     page.get_by_label("Status for Hansen, Kari").select_option(label="Annet")

@@ -17,6 +17,7 @@ TABS = [
 TAB_OF = {
     "submissions:receipt": "submissions:innsending",
     "submissions:choose_columns": "submissions:innsending",
+    "reconciliation:answer": "portal:utrukne",  # an answer refused: the list again, 400
 }
 
 

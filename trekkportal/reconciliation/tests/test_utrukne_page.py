@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -87,6 +89,13 @@ def test_other_without_a_comment_is_refused(client_a, ola):
     assert response.status_code == 400
     assert "Skriv en kommentar" in response.content.decode()
     assert utrukket(ola).state == "open"
+
+
+def test_a_refused_answer_is_shown_under_the_utrukne_tab(client_a, ola):
+    html = answer(client_a, utrukket(ola), "other").content.decode()
+
+    current = re.findall(r'<a href="([^"]*)" aria-current="page">', html)
+    assert current == [URL]
 
 
 def test_other_with_a_comment_is_answered_and_shown_below(client_a, employer_a, ola):
