@@ -63,6 +63,13 @@ for s in Submission.objects.order_by("pk").prefetch_related("files"):
 print(json.dumps(out))
 """
 
+# Where each submitted file is stored and the SHA-256 its row records.
+STORED_FILES_SCRIPT = """
+import json
+from trekkportal.submissions.models import SubmittedFile
+print(json.dumps(dict(SubmittedFile.objects.values_list("storage_name", "sha256"))))
+"""
+
 
 def _pg_url(name: str) -> str:
     s = connection.settings_dict
@@ -132,6 +139,10 @@ class Instance:
 
     def summary(self) -> list:
         return json.loads(self.shell(SUMMARY_SCRIPT).strip().splitlines()[-1])
+
+    def stored_files(self) -> dict[str, str]:
+        """Storage name -> SHA-256, as the instance's ``SubmittedFile`` rows record them."""
+        return json.loads(self.shell(STORED_FILES_SCRIPT).strip().splitlines()[-1])
 
     def drop(self) -> None:
         if self.db_name:

@@ -3,6 +3,7 @@ the test process (ports 8109-8112), one fresh bucket per test."""
 
 from __future__ import annotations
 
+import hashlib
 import socket
 import uuid
 from contextlib import closing
@@ -33,20 +34,38 @@ def s3_server():
     server.stop()
 
 
-@pytest.fixture
-def s3_bucket(s3_server):
+def create_bucket(endpoint: str) -> dict:
+    """A new, empty bucket of a random name on the server at ``endpoint``: what the
+    ``s3_bucket`` fixture gives, for a test that needs a second one."""
     import boto3
 
     name = f"trekk-{uuid.uuid4().hex[:12]}"
     client = boto3.client(
         "s3",
-        endpoint_url=s3_server,
+        endpoint_url=endpoint,
         aws_access_key_id=ACCESS_KEY,
         aws_secret_access_key=SECRET_KEY,
         region_name=REGION,
     )
     client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
-    return {"name": name, "endpoint": s3_server, "client": client}
+    return {"name": name, "endpoint": endpoint, "client": client}
+
+
+@pytest.fixture
+def s3_bucket(s3_server):
+    return create_bucket(s3_server)
+
+
+def object_sha256s(bucket: dict) -> dict[str, str]:
+    """Every object in ``bucket``: its key and the SHA-256 of its bytes, read back."""
+    client = bucket["client"]
+    paginator = client.get_paginator("list_objects_v2")
+    digests = {}
+    for page in paginator.paginate(Bucket=bucket["name"]):
+        for listed in page.get("Contents", []):
+            body = client.get_object(Bucket=bucket["name"], Key=listed["Key"])["Body"]
+            digests[listed["Key"]] = hashlib.sha256(body.read()).hexdigest()
+    return digests
 
 
 def s3_environment(bucket: dict) -> dict[str, str]:
