@@ -9,6 +9,8 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def assert_accessible(page) -> None:
-    results = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    # Only the violations come back: the passes would be serialised for nothing (twice as slow).
+    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+    results = _axe.run(page, options=options)
     violations = results.response["violations"]
     assert not violations, f"{page.url}: " + results.generate_report()
