@@ -82,8 +82,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above WhiteNoise and everything that may answer early (a disallowed Host's 400, the
+    # idle-timeout redirect): static files and refusals carry CSP and X-Frame-Options too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "trekkportal.portal.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before CSRF, which reads the body: an oversized upload is refused unread.
@@ -95,7 +98,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "trekkportal.accounts.middleware.SessionTimeoutMiddleware",
     "trekkportal.accounts.middleware.NdaRequiredMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "trekkportal.portal.middleware.PortalNotFoundMiddleware",
 ]
 

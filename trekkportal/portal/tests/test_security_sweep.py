@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client
+from django.templatetags.static import static
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from trekkportal.lib.periods import Period
@@ -72,6 +73,87 @@ def _health(client_a, staff_client, employer_a, company_a):
     return Client().get("/healthz")
 
 
+def _submission_over_the_body_limit(client_a, staff_client, employer_a, company_a):
+    """The submission view's own check (before CSRF reads the body): 413 with the form."""
+    from trekkportal.submissions.views import BODY_MARGIN
+
+    with override_settings(SUBMISSION_MAX_TOTAL_SIZE=10):
+        files = [upload("stor.csv", b"x" * (BODY_MARGIN + 1024))]
+        return client_a.post(reverse("submissions:innsending"), {"files": files})
+
+
+def _nginx_page_for_a_request_over_the_limit(client_a, staff_client, employer_a, company_a):
+    return Client().get(reverse("request_too_large"))  # nginx's error_page 413
+
+
+def _too_many_code_requests(client_a, staff_client, employer_a, company_a):
+    client = Client()
+    for _ in range(3):  # 3 per address per 10 minutes (ACCOUNT_RATE_LIMITS)
+        client.post(reverse("activate"), {"email": "ingen@ukjent.example"})
+    return client.post(reverse("activate"), {"email": "ingen@ukjent.example"})
+
+
+def _disallowed_host(client_a, staff_client, employer_a, company_a):
+    return Client().get(reverse("login"), HTTP_HOST="evil.example")  # SuspiciousOperation
+
+
+def _method_not_allowed(client_a, staff_client, employer_a, company_a):
+    return client_a.post(reverse("portal:brev"))  # GET only
+
+
+def _anonymous_to_the_login_page(client_a, staff_client, employer_a, company_a):
+    return Client().get(reverse("submissions:innsending"))
+
+
+def _logged_in_before_the_nda(client_a, staff_client, employer_a, company_a):
+    from tests.fixtures import log_in_client, make_user
+
+    newcomer = make_user("ny@alfa.example", companies=[company_a])
+    client = log_in_client(Client(), newcomer, accept_nda=False)
+    return client.get(reverse("submissions:innsending"))  # NdaRequiredMiddleware answers
+
+
+def _redirect_after_the_idle_timeout(client_a, staff_client, employer_a, company_a):
+    import time_machine
+    from django.conf import settings
+
+    from tests.fixtures import log_in_client
+
+    with time_machine.travel("2026-03-02 08:00:00 +0000", tick=False) as clock:
+        client = log_in_client(Client(), employer_a)
+        clock.shift(settings.SESSION_IDLE_TIMEOUT + 1)
+        return client.get(reverse("portal:home"))  # SessionTimeoutMiddleware answers
+
+
+def _letter_download(client_a, staff_client, employer_a, company_a):
+    from trekkportal.letters.services import publish_uploaded_letter
+    from trekkportal.letters.tests.helpers import SUBJECT, letter_pdf
+
+    batch = publish_uploaded_letter(
+        companies=[company_a], data=letter_pdf(), name="brev.pdf", subject=SUBJECT, acting_user=None
+    )
+    return client_a.get(reverse("letters:download", args=[batch.letters.get().pk]))
+
+
+def _back_office_file_download(client_a, staff_client, employer_a, company_a):
+    from tests.fixtures import submit_one_csv
+
+    submitted_file = submit_one_csv(company_a, employer_a)
+    return staff_client.get(reverse("backoffice:file_download", args=[submitted_file.pk]))
+
+
+def _back_office_csv_export(client_a, staff_client, employer_a, company_a):
+    return staff_client.get(reverse("backoffice:overview_csv"))
+
+
+def _static_file(client_a, staff_client, employer_a, company_a):
+    # WhiteNoise answers without the middleware below it, so the header middleware sit
+    # above it (settings.MIDDLEWARE). The SVG icon is the static file a browser would run
+    # a script in if it were opened as a document; CSP and frame-ancestors cover it too.
+    with override_settings(WHITENOISE_USE_FINDERS=True):
+        return Client().get(static("favicon.svg"))
+
+
 PAGE_TYPES = {
     "portal page": (_html_page, 200),
     "login page": (_login_page, 200),
@@ -83,6 +165,18 @@ PAGE_TYPES = {
     "list template download": (_template_download, 200),
     "staff file download": (_staff_file_download, 200),
     "health check": (_health, 200),
+    "submission over the body limit": (_submission_over_the_body_limit, 413),
+    "nginx's page for a request over the limit": (_nginx_page_for_a_request_over_the_limit, 413),
+    "rate-limited code request": (_too_many_code_requests, 429),
+    "disallowed Host header": (_disallowed_host, 400),
+    "method not allowed": (_method_not_allowed, 405),
+    "redirect to the login page": (_anonymous_to_the_login_page, 302),
+    "redirect to the NDA": (_logged_in_before_the_nda, 302),
+    "redirect after the idle timeout": (_redirect_after_the_idle_timeout, 302),
+    "letter download": (_letter_download, 200),
+    "back-office file download": (_back_office_file_download, 200),
+    "back-office CSV export": (_back_office_csv_export, 200),
+    "static file": (_static_file, 200),
 }
 
 
@@ -106,10 +200,22 @@ def test_every_kind_of_response_carries_the_security_headers(
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "camera=()" in response["Permissions-Policy"]
 
 
 @pytest.mark.parametrize(
-    "page_type", ["portal page", "admin page", "refused object", "staff file download"]
+    "page_type",
+    [
+        "portal page",
+        "admin page",
+        "refused object",
+        "submission over the body limit",
+        "method not allowed",
+        "staff file download",
+        "letter download",
+        "back-office file download",
+        "back-office CSV export",
+    ],
 )
 def test_responses_to_logged_in_users_are_never_cached(
     production, page_type, client_a, staff_client, employer_a, company_a
@@ -118,7 +224,16 @@ def test_responses_to_logged_in_users_are_never_cached(
     assert "no-store" in fetch(client_a, staff_client, employer_a, company_a)["Cache-Control"]
 
 
-@pytest.mark.parametrize("page_type", ["list template download", "staff file download"])
+@pytest.mark.parametrize(
+    "page_type",
+    [
+        "list template download",
+        "staff file download",
+        "letter download",
+        "back-office file download",
+        "back-office CSV export",
+    ],
+)
 def test_downloads_are_attachments_with_a_file_name(
     production, page_type, client_a, staff_client, employer_a, company_a
 ):
@@ -128,14 +243,24 @@ def test_downloads_are_attachments_with_a_file_name(
     assert "filename" in response["Content-Disposition"]
 
 
-@pytest.mark.parametrize("page_type", ["unknown URL", "refused object", "server error"])
+@pytest.mark.parametrize(
+    ("page_type", "heading"),
+    [
+        ("unknown URL", "Fant ikke siden"),
+        ("refused object", "Fant ikke siden"),
+        ("server error", "Noe gikk galt"),
+        ("disallowed Host header", "Noe gikk galt"),
+        ("nginx's page for a request over the limit", "Filene er for store"),
+        ("rate-limited code request", "For mange forsøk"),
+    ],
+)
 def test_error_pages_are_the_portals_own_without_details(
-    production, page_type, client_a, staff_client, employer_a, company_a
+    production, page_type, heading, client_a, staff_client, employer_a, company_a
 ):
     fetch, _status = PAGE_TYPES[page_type]
     body = fetch(client_a, staff_client, employer_a, company_a).content.decode()
     assert '<html lang="nb">' in body
-    assert "Fant ikke siden" in body or "Noe gikk galt" in body
+    assert f"<h1>{heading}</h1>" in body
     assert "Traceback" not in body and "urlpatterns" not in body.lower()
     assert "ZeroDivisionError" not in body
 
@@ -261,26 +386,36 @@ def test_the_language_cookie_is_httponly_and_samesite(client, db):
 
 
 def test_under_an_https_site_url_the_language_cookie_is_secure(tmp_path):
-    """Settings are read once: a fresh process with an https:// SITE_URL."""
+    """Settings are read once: a fresh process with an https:// SITE_URL chooses a language
+    through the real view and middleware, and prints the cookie it was given."""
     import os
     import subprocess
     import sys
 
     code = (
-        "import django; django.setup(); from django.conf import settings; "
-        "print(settings.LANGUAGE_COOKIE_SECURE, settings.LANGUAGE_COOKIE_HTTPONLY, "
-        "settings.LANGUAGE_COOKIE_SAMESITE, settings.SESSION_COOKIE_SECURE)"
+        "import django; django.setup(); "
+        "from django.test import Client; from django.urls import reverse; "
+        "response = Client().post(reverse('set_language'), {'language': 'en', 'next': '/'}, "
+        "secure=True, HTTP_HOST='trekk.example.org'); "
+        "print(response.status_code); "
+        "print(response.cookies['django_language'].output(header='Set-Cookie:'))"
     )
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "trekkportal.settings",
         "SITE_URL": "https://trekk.example.org",
-        "TREKKPORTAL_VAR_DIR": str(tmp_path),
+        "DEBUG": "false",
+        "TREKKPORTAL_VAR_DIR": str(tmp_path),  # a database nobody else uses, never created
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
     }
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
-    assert out.stdout.split() == ["True", "True", "Lax", "True"]
+    status, set_cookie = out.stdout.strip().splitlines()
+    assert status == "302"
+    assert set_cookie.startswith("Set-Cookie: django_language=en;")
+    attributes = {part.strip().lower() for part in set_cookie.split(";")}
+    assert {"secure", "httponly", "samesite=lax"} <= attributes
 
 
 # X-Forwarded-For: believed only from the proxy -------------------------------------------------
