@@ -1,6 +1,8 @@
 /* "Send inn trekkliste": when the chosen period already has a list, say when it was sent
    and ask whether this one is a correction. Without this script the form lists the
-   periods already sent and always offers the "correction" box. */
+   periods already sent and always offers the "correction" box. The notice is a status
+   region that is always there (empty when the period has no list): a region shown at the
+   moment its text is set is not announced by every screen reader. */
 (function () {
   "use strict";
 
@@ -28,7 +30,6 @@
         notice.textContent = "";
         checkbox.checked = false;
       }
-      notice.hidden = !item;
       choice.hidden = !item;
     }
 

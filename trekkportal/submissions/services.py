@@ -89,6 +89,12 @@ def submit_list(
         for upload, kind in zip(files, kinds, strict=True):
             written.append(write_file(upload, kind))
         with transaction.atomic():
+            # A correction corrects a list already sent for the period (the box is offered
+            # for every period without JavaScript): for a first list the tick means nothing.
+            is_correction = (
+                is_correction
+                and Submission.objects.filter(company=company, period=period.first_day).exists()
+            )
             submission = Submission.objects.create(
                 company=company,
                 period=period.first_day,

@@ -202,6 +202,24 @@ def test_a_correction_is_stored_and_marked_in_the_history(client_a, company_a, e
     assert html.count("Rettelse") == 1
 
 
+def test_a_tick_for_a_period_with_no_list_yet_makes_no_correction(client_a, company_a, employer_a):
+    """Without JavaScript the box is offered for every period: ticked for a month not sent
+    before, there is nothing to correct."""
+    submit(company_a, employer_a)
+    response = client_a.post(
+        reverse("submissions:innsending"),
+        {
+            "contact_email": employer_a.email,
+            "period": THIS_MONTH.previous().iso,
+            "is_correction": "on",
+            "files": [upload("forrige.csv", CSV)],
+        },
+    )
+    assert response.status_code == 302
+    assert not Submission.objects.get(files__original_name="forrige.csv").is_correction
+    assert "Rettelse" not in client_a.get(reverse("submissions:innsendte")).content.decode()
+
+
 def test_the_form_for_the_earlier_periods_uses_one_query(
     client_a, company_a, employer_a, django_assert_num_queries
 ):
