@@ -238,15 +238,18 @@ class Stack:
 
 DEPLOY_SITE = ROOT / "deploy" / "nginx" / "trekkportal.conf"
 DEPLOY_PROXY = ROOT / "deploy" / "nginx" / "trekkportal-proxy.conf"
+DEPLOY_ERRORS = ROOT / "deploy" / "nginx" / "errors"
 
 
 def nginx_config(*, port: int, upstream: int, prefix: Path, logs: Path) -> str:
     """A whole nginx.conf for a loopback instance: the HTTPS server of the deploy site
-    from ``client_max_body_size`` to its end (limits, the 413 page, the locations), served
-    over plain HTTP on ``port``."""
+    from ``client_max_body_size`` to its end (limits, the 413 page, the page for an
+    unreachable application, the locations), served over plain HTTP on ``port``; the
+    files the site expects under /etc/nginx/ are read from the checkout."""
     site = DEPLOY_SITE.read_text()
     body = site[site.index("client_max_body_size") : site.rindex("}")]
     body = body.replace("/etc/nginx/trekkportal-proxy.conf", str(DEPLOY_PROXY))
+    body = body.replace("/etc/nginx/trekkportal-errors/", f"{DEPLOY_ERRORS}/")
     user = "" if os.geteuid() != 0 else "user root;"  # root's workers must reach the temp dirs
     temps = "\n".join(
         f"    {kind}_temp_path {prefix / name};"
