@@ -17,7 +17,7 @@ from trekkportal.submissions.models import Submission
 from trekkportal.submissions.tests.files import CSV, upload
 
 from .axe import assert_accessible
-from .test_submission_journey import add_file, log_in
+from .test_submission_journey import add_file, log_in, logged_in_without_javascript
 
 pytestmark = pytest.mark.browser
 
@@ -112,21 +112,8 @@ def test_without_javascript_the_months_sent_are_listed_and_the_box_is_always_off
     browser, live_server, employer_a, sent_last_month
 ):
     """axe needs JavaScript: the same form is checked with it above."""
-    from django.conf import settings
-    from django.test import Client
-
-    from tests.fixtures import log_in_client
-
     period, sent_on = sent_last_month
-    session = log_in_client(Client(), employer_a).cookies[settings.SESSION_COOKIE_NAME].value
-    context = browser.new_context(
-        base_url=live_server.url, locale="nb-NO", java_script_enabled=False
-    )
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    context, page = logged_in_without_javascript(browser, live_server, employer_a)
     try:
         page.goto("/innsending/")
         page.get_by_label("Periode:", exact=True).select_option(period.shift(-1).iso)

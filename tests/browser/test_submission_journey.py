@@ -35,6 +35,26 @@ def add_file(page, name: str, data: bytes, mime: str) -> None:
     chooser.value.set_files({"name": name, "mimeType": mime, "buffer": data})
 
 
+def logged_in_without_javascript(browser, live_server, user):
+    """A browser context with JavaScript off, logged in by a session cookie (the login
+    page is tested with JavaScript): (context, page). Close the context when done."""
+    from django.conf import settings
+    from django.test import Client
+
+    from tests.fixtures import log_in_client
+
+    session = log_in_client(Client(), user).cookies[settings.SESSION_COOKIE_NAME].value
+    context = browser.new_context(
+        base_url=live_server.url, locale="nb-NO", java_script_enabled=False
+    )
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return context, page
+
+
 def test_an_employer_sends_a_list_and_sees_it_in_the_history(
     page, employer_a, company_a, company_c
 ):
@@ -107,20 +127,7 @@ def test_without_javascript_the_plain_form_sends_several_files(
 ):
     """axe needs JavaScript, so this test logs in with a session cookie and checks no page
     with axe: the same pages are checked with JavaScript in the tests above."""
-    from django.conf import settings
-    from django.test import Client
-
-    from tests.fixtures import log_in_client
-
-    session = log_in_client(Client(), employer_a).cookies[settings.SESSION_COOKIE_NAME].value
-    context = browser.new_context(
-        base_url=live_server.url, locale="nb-NO", java_script_enabled=False
-    )
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    context, page = logged_in_without_javascript(browser, live_server, employer_a)
     try:
         page.goto("/innsending/")
         assert page.get_by_role("button", name="Legg til").count() == 0  # the script adds it
