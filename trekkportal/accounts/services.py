@@ -221,6 +221,14 @@ def set_password_by_code(*, request: HttpRequest, user: User, password: str) -> 
 
 
 @transaction.atomic
+def password_changed(*, request: HttpRequest, user: User) -> None:
+    """After a logged-in user changed their password ("Endre passord", allauth's form):
+    every other session of theirs ends, this one stays, and it is audited."""
+    end_sessions(user=user, keep=request)
+    record(AuditAction.PASSWORD_CHANGED, actor=user, request=request)
+
+
+@transaction.atomic
 def deactivate_user(*, user: User, acting_user: User | None = None) -> None:
     """The user can no longer log in; their open sessions end at their next request."""
     User.objects.filter(pk=user.pk).update(is_active=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from allauth.account.internal.flows.login import record_authentication
+from allauth.account.signals import password_changed
 from allauth.mfa.signals import authenticator_added
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
@@ -10,6 +11,7 @@ from django.dispatch import receiver
 from trekkportal.audit.actions import AuditAction
 from trekkportal.audit.services import record
 
+from . import services
 from .middleware import mark_login
 
 
@@ -32,3 +34,8 @@ def on_authenticator_added(sender, request, user, authenticator, **kwargs):
     # Setting up TOTP proves possession of it: count it as this session's second factor.
     record_authentication(request, user, method="mfa", type=authenticator.type, id=authenticator.pk)
     record(AuditAction.MFA_ADDED, actor=user, request=request, type=authenticator.type)
+
+
+@receiver(password_changed)
+def on_password_changed(sender, request, user, **kwargs):
+    services.password_changed(request=request, user=user)

@@ -6,6 +6,7 @@ views that must work before the NDA is accepted are marked here."""
 
 from allauth.account import views as allauth_views
 from allauth.mfa.base import views as mfa_views
+from django.conf import settings
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -39,7 +40,13 @@ urlpatterns = [
     path("taushetserklaering/", views.nda, name="nda"),
     path("sesjon/", views.session_status, name="session_status"),
     path("konto/totp/", views.staff_second_factor, name="staff_second_factor"),
-    path("konto/passord/", allauth_views.password_change, name="account_change_password"),
+    path(
+        "konto/passord/",
+        allauth_views.PasswordChangeView.as_view(
+            extra_context={"password_min_length": settings.PASSWORD_MIN_LENGTH}
+        ),
+        name="account_change_password",
+    ),
     # The second factor at login comes before the NDA; the rest of allauth.mfa after it.
     path(
         "konto/2fa/authenticate/",

@@ -26,6 +26,7 @@ class AuditAction(models.TextChoices):
     CODE_THROTTLED = "code.throttled", _("One-time code requests throttled")
     ACCOUNT_ACTIVATED = "account.activated", _("Account activated")
     PASSWORD_RESET = "password.reset", _("Password reset")
+    PASSWORD_CHANGED = "password.changed", _("Password changed")
     # Access: refusals, grants, the active company
     ACCESS_REFUSED = "access.refused", _("Access refused")
     ACCESS_GRANTED = "access.granted", _("Company access granted")

@@ -72,6 +72,36 @@ def test_a_password_change_logs_out_the_other_browser_but_not_this_one(employer_
     assert not is_logged_in(second)
 
 
+def test_a_password_change_is_a_portal_page_audited_and_reached_from_the_footer(employer_a):
+    browser = Client()
+    log_in_client(browser, employer_a)  # the NDA accepted
+    log_in(browser, employer_a.email)  # a real login, so allauth may change the password
+    home = browser.get(reverse("submissions:innsending")).content.decode()
+    assert f'<a href="{reverse("account_change_password")}">Endre passord</a>' in home
+
+    page = browser.get(reverse("account_change_password")).content.decode()
+    assert '<html lang="nb">' in page and "<h1>Endre passord</h1>" in page
+    for label in ("Nåværende passord", "Nytt passord", "Nytt passord (igjen)"):
+        assert f">{label}</label>" in page
+    refused = browser.post(
+        reverse("account_change_password"),
+        {"oldpassword": "feil passord", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert refused.status_code == 200
+    assert 'aria-invalid="true"' in refused.content.decode()
+    assert not AuditEvent.objects.filter(action="password.changed").exists()
+
+    browser.post(
+        reverse("account_change_password"),
+        {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    event = AuditEvent.objects.get(action="password.changed")
+    assert event.actor_id == employer_a.pk
+    assert NEW_PASSWORD not in str(event.data)
+    employer_a.refresh_from_db()
+    assert employer_a.check_password(NEW_PASSWORD)
+
+
 # C4 ------------------------------------------------------------------------------------
 def test_an_idle_session_ends_after_the_idle_timeout(client, employer_a):
     with time_machine.travel("2026-03-02 08:00:00 +0000", tick=False) as clock:
