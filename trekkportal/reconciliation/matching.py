@@ -181,7 +181,9 @@ def reconcile_lines(
                 for candidate in members.values():
                     if candidate.birth_date is not None:
                         by_birth.setdefault(candidate.birth_date, []).append(candidate)
-            member = _by_birth_and_name(by_birth.get(line.birth_date, ()), line.name)
+            candidates = by_birth.get(line.birth_date)
+            # (No one expected was born that day: the listed name need not be read.)
+            member = _by_birth_and_name(candidates, line.name) if candidates else None
         if member is None:
             result.findings.append(
                 Finding(

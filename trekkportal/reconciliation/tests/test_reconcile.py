@@ -419,3 +419,37 @@ def test_the_register_is_asked_in_chunks_and_every_chunks_members_are_found(
     assert [(f.reason, f.member_id) for f in findings] == [
         (LineFinding.Reason.OTHER_COMPANY, m.pk) for m in elsewhere
     ]
+
+
+ODD_KEYS = ['7"1', "7\\2", "7,3", "{7}", " 7 ", "NULL", "", "7ø"]
+
+
+def test_the_register_look_up_sends_keys_as_one_array_that_postgresql_reads_back_unchanged(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the array literal is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[]", [selectors.text_array(ODD_KEYS)])
+        assert cursor.fetchone()[0] == ODD_KEYS
+
+
+def test_member_numbers_with_quotes_commas_and_braces_are_looked_up_like_any_other(
+    company_a, company_b, employer_a
+):
+    elsewhere = [
+        a_member(company_b, name=f"Annen{i}, Ola", birth=dt.date(1980, 1, 1 + i), member_no=no)
+        for i, no in enumerate(key for key in ODD_KEYS if key.strip())
+    ]
+    lines = [
+        line_for(SimpleNamespace(test_nin=None, name=m.name), row=2 + i, member_no=m.member_no)
+        for i, m in enumerate(elsewhere)
+    ]
+    a_read_list(company_a, employer_a, P, lines)
+
+    reconcile(period=P, company=company_a)
+
+    findings = LineFinding.objects.order_by("line__row")
+    assert [(f.reason, f.member_id) for f in findings] == [
+        (LineFinding.Reason.OTHER_COMPANY, m.pk) for m in elsewhere
+    ]
