@@ -30,9 +30,14 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 # connection must be the one that would send on it, or a request races the close and fails
 # ("Remote end closed connection" under load).
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
-# Recycle processes now and then (a slow leak in a library never grows for months).
-max_requests = 2000
-max_requests_jitter = 200
+# No recycling after a number of requests unless asked for: a gthread process that
+# restarts itself ("Autorestarting worker after current request") drops the requests already
+# waiting on its other keep-alive connections; nginx retries a GET elsewhere but not a POST,
+# so under load a "Send inn" got a 502 (docs/operations.md, 2026-12-03). Set
+# GUNICORN_MAX_REQUESTS only against a known leak, and then expect such errors at each
+# restart.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = max_requests // 10
 limit_request_line = 8190
 limit_request_fields = 100
 

@@ -50,6 +50,7 @@ def test_gunicorn_takes_its_workers_from_the_cpu_count_and_fits_the_uploads(monk
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
     monkeypatch.delenv("GUNICORN_TIMEOUT", raising=False)
     monkeypatch.delenv("GUNICORN_KEEPALIVE", raising=False)
+    monkeypatch.delenv("GUNICORN_MAX_REQUESTS", raising=False)
     from trekkportal import gunicorn_conf
 
     conf = importlib.reload(gunicorn_conf)
@@ -64,6 +65,7 @@ def test_gunicorn_takes_its_workers_from_the_cpu_count_and_fits_the_uploads(monk
         r"keepalive_timeout (\d+)s;", (DEPLOY / "nginx" / "trekkportal.conf").read_text()
     )
     assert int(upstream_idle.group(1)) < conf.keepalive  # nginx closes idle connections first
+    assert conf.max_requests == 0  # a recycled process drops the POSTs queued on it (a 502)
 
 
 def test_gunicorn_refuses_to_start_when_a_check_fails(monkeypatch, settings, tmp_path):
