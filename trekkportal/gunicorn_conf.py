@@ -32,7 +32,7 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 # No recycling after a number of requests unless asked for: a gthread process that
 # restarts itself ("Autorestarting worker after current request") drops the requests already
-# waiting on its other keep-alive connections; nginx retries a GET elsewhere but not a POST,
+# waiting on its other keep-alive connections; nginx sends a GET again but not a POST,
 # so under load a "Send inn" got a 502 (docs/operations.md, 2026-12-03). Set
 # GUNICORN_MAX_REQUESTS only against a known leak, and then expect such errors at each
 # restart.
